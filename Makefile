@@ -1,0 +1,45 @@
+# The README's two commands are `make run` and `make test`; everything else serves them.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run demo install test lint unit bench screenshots clean
+
+# The dashboard: your opsdash.toml when there is one, else the embedded demo service.
+run: $(STAMP)
+	@if [ -f opsdash.toml ]; then $(BIN)/opsdash; else $(BIN)/opsdash demo; fi
+
+demo: $(STAMP)
+	$(BIN)/opsdash demo
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+# Everything: Debian servers the tests start, the venv, linters, the whole suite.
+test: $(STAMP)
+	./scripts/install-system-deps.sh
+	$(BIN)/ruff check tui panels runbooks tests
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+lint: $(STAMP)
+	$(BIN)/ruff check tui panels runbooks tests
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+bench: $(STAMP)
+	./scripts/install-system-deps.sh
+	$(BIN)/python -m benchmarks
+
+screenshots: $(STAMP)
+	$(BIN)/python scripts/export_screenshots.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,1 @@
+"""Data layer: one module per panel kind, talking to real systems. No Textual here."""

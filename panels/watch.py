@@ -1,0 +1,106 @@
+"""A panel plus its alert memory: one `poll()` gives one immutable PanelState.
+
+The TUI scheduler and `opsdash check` both go through here, so the screen and the
+one-shot command always agree on what is broken.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from panels.alerts import Alert, AlertState, AlertTracker
+from panels.base import Panel, Probe, Status
+from panels.errors import ProbeError
+
+
+@dataclass(frozen=True)
+class PanelState:
+    panel_id: str
+    kind: str
+    name: str
+    target: str
+    status: Status
+    summary: str
+    metrics: dict[str, Any]
+    alerts: tuple[Alert, ...]
+    error: ProbeError | None
+    updated_at: float
+    duration_ms: float
+    series_value: float | None = None
+    #: when the last good sample was taken; differs from updated_at while failing
+    last_ok_at: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def firing(self) -> tuple[Alert, ...]:
+        return tuple(a for a in self.alerts if a.state is AlertState.FIRING)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.panel_id,
+            "kind": self.kind,
+            "status": self.status.value,
+            "summary": self.summary,
+            "metrics": self.metrics,
+            "alerts": [
+                {"name": a.name, "state": a.state.value, "severity": a.severity.value}
+                for a in self.alerts
+            ],
+        }
+
+
+class PanelWatch:
+    """Owns one panel's alert tracker and last good metrics between polls."""
+
+    def __init__(self, panel: Panel[Any]) -> None:
+        self.panel = panel
+        self.tracker = AlertTracker({name: r.for_s for name, r in panel.rules.items()})
+        self.last_ok: PanelState | None = None
+
+    async def poll(self, now: float | None = None) -> PanelState:
+        probe = await self.panel.probe()
+        return self.judge(probe, time.time() if now is None else now)
+
+    def judge(self, probe: Probe[Any], now: float) -> PanelState:
+        panel = self.panel
+        if probe.sample is not None:
+            sample = probe.sample
+            alerts = self.tracker.observe(panel.conditions(sample), now)
+            metrics = panel.metrics(sample)
+            state = PanelState(
+                panel_id=panel.id, kind=panel.kind, name=panel.name, target=panel.target,
+                status=_status_from(alerts), summary=panel.summary(sample), metrics=metrics,
+                alerts=alerts, error=None, updated_at=now, duration_ms=probe.duration_ms,
+                series_value=_number(metrics.get(panel.series_key)) if panel.series_key else None,
+                last_ok_at=now,
+            )
+            self.last_ok = state
+            return state
+        error = probe.error or ProbeError("error", "no sample")
+        alerts = self.tracker.observe(panel.failure_conditions(error), now)
+        status = Status.UNKNOWN if error.kind == "absent" else Status.CRIT
+        last = self.last_ok
+        return PanelState(
+            panel_id=panel.id, kind=panel.kind, name=panel.name, target=panel.target,
+            status=status, summary=str(error),
+            metrics=dict(last.metrics) if last else {},
+            alerts=alerts, error=error, updated_at=now, duration_ms=probe.duration_ms,
+            series_value=None, last_ok_at=last.last_ok_at if last else None,
+        )
+
+
+def _status_from(alerts: tuple[Alert, ...]) -> Status:
+    statuses = [a.severity.status for a in alerts if a.state is AlertState.FIRING]
+    # a pending alert is a warning sign, never more, until its `for` has passed
+    statuses += [Status.WARN for a in alerts if a.state is AlertState.PENDING]
+    return Status.worst(statuses)
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    return None

@@ -1,0 +1,1 @@
+"""Runbook engine: parse Markdown runbooks, match alerts, run steps, keep the journal."""

@@ -1,0 +1,126 @@
+"""The `opsdash` command line: argument parsing and dispatch, nothing else.
+
+Each subcommand lives in its own module, imported only when chosen, so `opsdash check`
+never loads Textual and the dashboard loads no network client before its first frame.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from tui import __version__
+from tui.errors import UsageError
+
+
+def _runbook_dirs(p: argparse.ArgumentParser, *, top: bool = False) -> None:
+    p.add_argument("--runbooks", dest="runbook_dirs", action="append",
+                   default=[] if top else argparse.SUPPRESS,
+                   metavar="DIR", help="a folder of Markdown runbooks (repeatable)")
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    """Global options also accepted after the subcommand (`opsdash check --config F`)."""
+    s = argparse.SUPPRESS
+    p.add_argument("--config", metavar="FILE", default=s, help="TOML config")
+    p.add_argument("--journal", metavar="FILE", default=s, help="incident journal (JSONL)")
+    p.add_argument("--read-only", action="store_true", default=s,
+                   help="refuse destructive runbook commands")
+
+
+def _json(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print JSON instead of text")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="opsdash",
+        description="The on-call cockpit in a terminal: live panels, matched runbooks, "
+                    "steps on a keypress.",
+    )
+    parser.add_argument("--version", action="version", version=f"opsdash {__version__}")
+    parser.add_argument("--config", metavar="FILE", help="TOML config (default: ./opsdash.toml, "
+                        "then the user config dir)")
+    _runbook_dirs(parser, top=True)
+    parser.add_argument("--read-only", action="store_true",
+                        help="refuse destructive runbook commands")
+    parser.add_argument("--refresh", type=float, metavar="SECONDS",
+                        help="refresh interval for every panel")
+    parser.add_argument("--journal", metavar="FILE", help="incident journal (JSONL)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="embedded demo service with fault injection, "
+                          "dashboard on it")
+    demo.add_argument("--port", type=int, default=0, help="demo service port (default: free)")
+    demo.add_argument("--serve-only", action="store_true",
+                      help="run only the demo service, no dashboard")
+    _common(demo)
+
+    check = sub.add_parser("check", help="one round of every panel; exit 0 ok, 1 warn, "
+                           "2 crit, 3 unknown")
+    _json(check)
+    _common(check)
+
+    rb = sub.add_parser("runbooks", help="list, show, match, lint and run runbooks")
+    rb_sub = rb.add_subparsers(dest="runbooks_command", metavar="ACTION", required=True)
+    p = rb_sub.add_parser("list", help="every section of every runbook")
+    _runbook_dirs(p)
+    _json(p)
+    _common(p)
+    p = rb_sub.add_parser("show", help="one section with its steps")
+    p.add_argument("ref", metavar="REF", help="file.md#section-slug")
+    _runbook_dirs(p)
+    _json(p)
+    p = rb_sub.add_parser("match", help="sections ranked for an alert")
+    p.add_argument("alert", metavar="ALERT")
+    _runbook_dirs(p)
+    _json(p)
+    p = rb_sub.add_parser("lint", help="report problems; non-zero exit when any")
+    _runbook_dirs(p)
+    _common(p)
+    p = rb_sub.add_parser("run", help="run one step of a section")
+    p.add_argument("ref", metavar="REF")
+    p.add_argument("--step", type=int, required=True, metavar="N", help="step number (1-based)")
+    p.add_argument("--yes", action="store_true", help="confirm destructive commands")
+    p.add_argument("--var", action="append", default=[], metavar="NAME=VALUE",
+                   help="value for a placeholder (repeatable)")
+    p.add_argument("--timeout", type=float, default=None, metavar="SECONDS")
+    _runbook_dirs(p)
+    _common(p)
+
+    _common(sub.add_parser("report", help="Markdown incident timeline from the journal"))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "check":
+            from tui.check_command import run_check
+
+            return run_check(args)
+        if args.command == "runbooks":
+            from tui.runbook_commands import run_runbooks
+
+            return run_runbooks(args)
+        if args.command == "report":
+            from tui.report_command import run_report
+
+            return run_report(args)
+        if args.command == "demo":
+            from tui.launch import run_demo
+
+            return run_demo(args)
+        from tui.launch import run_dashboard
+
+        return run_dashboard(args)
+    except KeyboardInterrupt:
+        return 130
+    except UsageError as exc:
+        print(f"opsdash: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

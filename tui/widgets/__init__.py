@@ -1,0 +1,1 @@
+"""Widgets: one per module, each with its DEFAULT_CSS beside it."""
