@@ -109,7 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             return run_report(args)
         if args.command == "demo":
-            from tui.launch import run_demo
+            from tui.demo_command import run_demo
 
             return run_demo(args)
         from tui.launch import run_dashboard
