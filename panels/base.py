@@ -87,6 +87,8 @@ class Panel(ABC, Generic[S]):
     unreachable_alert: ClassVar[str | None] = None
     #: the metric key drawn as the card's sparkline
     series_key: ClassVar[str | None] = None
+    #: rates need two samples: `opsdash check` scrapes such panels twice in one round
+    rate_based: ClassVar[bool] = False
 
     def __init__(
         self,
