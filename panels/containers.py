@@ -1,0 +1,384 @@
+"""Containers on a Docker engine: state, health, restarts, CPU and memory per container.
+
+The Docker SDK blocks, so every call runs in this panel's own thread pool; per-container
+inspect and stats calls fan out concurrently so 100 containers fit in one refresh.
+`docker` itself is imported lazily, in a worker thread, never before the first frame.
+
+Rules: `ContainerDown` fires per container (target = container name) when it is
+exited, dead or restarting, when its healthcheck says unhealthy, when it sits in
+`created` with a start error, or, for containers listed in `names`, when it does not
+exist at all. A `paused` container does not fire: pausing is an operator's deliberate
+act, not a failure; the card still shows it as paused. Exited fires whatever the exit
+code, so a host with one-off job containers should list the services in `names`.
+
+Sparkline (`series_key`): the running count; a dip is the story this panel tells.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from panels.base import AlertRule, Condition, Panel
+from panels.errors import SourceAbsent
+
+DEFAULT_HOST = "unix:///var/run/docker.sock"
+#: states in which a container is not doing its job
+DOWN_STATES = frozenset({"exited", "dead", "restarting"})
+#: enough parallel calls that dockerd, not the client, is the limit on a 2-core host
+DEFAULT_WORKERS = 16
+
+
+@dataclass(frozen=True)
+class ContainerInfo:
+    """One container as the card shows it; numbers are None where the engine gave none."""
+
+    name: str
+    id: str  # short (12 hex)
+    image: str
+    state: str  # created|running|paused|restarting|removing|exited|dead, or "missing"
+    health: str | None  # healthy|unhealthy|starting, None without a healthcheck
+    restarts: int
+    cpu_pct: float | None  # as `docker stats`: 100 = one core; None until two samples
+    mem_bytes: int | None  # usage minus inactive page cache, as `docker stats`
+    mem_limit_bytes: int | None
+    uptime_s: float | None  # running containers only
+    exit_code: int | None  # stopped containers only
+    error: str | None = None  # the engine's reason a start failed
+
+    @property
+    def down(self) -> bool:
+        return (self.state in DOWN_STATES or self.health == "unhealthy" or self.state == "missing"
+                or (self.state == "created" and bool(self.error)))
+
+    def why_down(self) -> str:
+        if self.state == "missing":
+            return "no such container"
+        if self.state == "exited":
+            return f"exited with {self.exit_code}" + (f": {self.error}" if self.error else "")
+        if self.state == "restarting":
+            return f"restarting ({self.restarts} restarts)"
+        if self.state == "created":
+            return f"failed to start: {self.error}"
+        if self.health == "unhealthy":
+            return "unhealthy"
+        return self.state
+
+
+@dataclass(frozen=True)
+class ContainersSample:
+    containers: tuple[ContainerInfo, ...]
+
+    @property
+    def running(self) -> int:
+        return sum(1 for c in self.containers if c.state == "running")
+
+    @property
+    def total(self) -> int:
+        return sum(1 for c in self.containers if c.state != "missing")
+
+
+@dataclass(frozen=True)
+class _Raw:
+    """What the worker threads bring back; all arithmetic happens on the event loop."""
+
+    listing: dict[str, Any]
+    inspect: dict[str, Any]
+    stats: dict[str, Any] | None
+
+
+#: a CPU counter reading kept between polls: (container total ns, host system ns)
+CpuReading = tuple[int, int]
+
+
+class ContainersPanel(Panel[ContainersSample]):
+    """Every container on one engine (or the ones named), read through the engine socket."""
+
+    kind = "containers"
+    series_key = "running"
+    #: CPU % is a rate: one-shot stats carry no previous reading, so `check` polls twice
+    rate_based = True
+
+    def __init__(
+        self,
+        name: str = "containers",
+        *,
+        docker_host: str | None = None,
+        all: bool = True,
+        names: Iterable[str] | None = None,
+        interval: float | None = None,
+        timeout: float = 5.0,
+        rules: Mapping[str, AlertRule] | None = None,
+        max_workers: int = DEFAULT_WORKERS,
+    ) -> None:
+        super().__init__(name, interval=interval, timeout=timeout, rules=rules)
+        self.docker_host = docker_host
+        self.all = all
+        self.names = tuple(names) if names else ()
+        self.max_workers = max_workers
+        self._client: Any = None
+        self._pool: ThreadPoolExecutor | None = None
+        self._cpu_prev: dict[str, CpuReading] = {}
+
+    @property
+    def host(self) -> str:
+        """The engine address: the configured one, else DOCKER_HOST, else the local socket."""
+        return self.docker_host or os.environ.get("DOCKER_HOST") or DEFAULT_HOST
+
+    @property
+    def target(self) -> str:
+        return self.host
+
+    # -- collect -----------------------------------------------------------------------
+
+    async def collect(self) -> ContainersSample:
+        loop = asyncio.get_running_loop()
+        pool = self._executor()
+        client = await loop.run_in_executor(pool, self._connect)
+        # a watch list must see stopped containers too, or a crashed one would vanish
+        listing = await loop.run_in_executor(
+            pool, lambda: client.containers(all=self.all or bool(self.names)))
+        if self.names:
+            wanted = set(self.names)
+            listing = [c for c in listing if _name(c) in wanted]
+        raws = await asyncio.gather(
+            *(loop.run_in_executor(pool, _measure, client, entry) for entry in listing))
+        now = time.time()
+        infos: list[ContainerInfo] = []
+        seen: dict[str, CpuReading] = {}
+        for raw in raws:
+            if raw is None:  # removed between listing and inspect
+                continue
+            info, reading = self._read(raw, now)
+            infos.append(info)
+            if reading is not None:
+                seen[raw.inspect["Id"]] = reading
+        self._cpu_prev = seen  # forget containers that are gone or stopped
+        present = {c.name for c in infos}
+        infos += [_missing(n) for n in self.names if n not in present]
+        infos.sort(key=lambda c: c.name)
+        return ContainersSample(tuple(infos))
+
+    def _executor(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.max_workers, thread_name_prefix="opsdash-docker")
+        return self._pool
+
+    def _connect(self) -> Any:
+        """One client per panel, kept: requests reconnects by itself when the engine returns."""
+        if self._client is None:
+            self._client = api_client(self.docker_host, self.timeout, self.max_workers)
+        return self._client
+
+    def _read(self, raw: _Raw, now: float) -> tuple[ContainerInfo, CpuReading | None]:
+        ins = raw.inspect
+        st = ins.get("State") or {}
+        state = str(st.get("Status") or raw.listing.get("State") or "unknown")
+        health = (st.get("Health") or {}).get("Status") or None
+        running = state == "running"
+        cpu_pct: float | None = None
+        reading: CpuReading | None = None
+        mem = limit = None
+        if raw.stats is not None:
+            cpu_pct, reading = cpu_percent(raw.stats, self._cpu_prev.get(ins["Id"]))
+            mem_stats = raw.stats.get("memory_stats") or {}
+            mem = memory_bytes(mem_stats)
+            limit = mem_stats.get("limit")
+        started = _parse_time(st.get("StartedAt"))
+        info = ContainerInfo(
+            name=_name(raw.listing) or str(ins.get("Name", "")).lstrip("/"),
+            id=str(ins["Id"])[:12],
+            image=str(raw.listing.get("Image") or (ins.get("Config") or {}).get("Image") or ""),
+            state=state,
+            health=health,
+            restarts=int(ins.get("RestartCount") or 0),
+            cpu_pct=cpu_pct,
+            mem_bytes=mem,
+            mem_limit_bytes=int(limit) if limit else None,
+            uptime_s=round(max(0.0, now - started), 1) if running and started else None,
+            exit_code=None if running else _int_or_none(st.get("ExitCode")),
+            error=str(st["Error"]) if st.get("Error") else None,
+        )
+        return info, reading
+
+    async def aclose(self) -> None:
+        client, pool = self._client, self._pool
+        self._client = self._pool = None
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+        if client is not None:
+            await asyncio.to_thread(client.close)
+
+    # -- metrics and rules -------------------------------------------------------------
+
+    def metrics(self, sample: ContainersSample) -> dict[str, Any]:
+        cpus = [c.cpu_pct for c in sample.containers if c.cpu_pct is not None]
+        mems = [c.mem_bytes for c in sample.containers if c.mem_bytes is not None]
+        return {
+            "containers": [asdict(c) for c in sample.containers],
+            "running": sample.running,
+            "total": sample.total,
+            "cpu_pct": round(sum(cpus), 2) if cpus else None,
+            "mem_bytes": sum(mems) if mems else None,
+        }
+
+    def conditions(self, sample: ContainersSample) -> list[Condition]:
+        severity = self.rule("ContainerDown").severity
+        return [Condition("ContainerDown", c.down, severity,
+                          f"{c.name} {c.why_down()}" if c.down else "", target=c.name)
+                for c in sample.containers]
+
+    def summary(self, sample: ContainersSample) -> str:
+        if not sample.containers:
+            return "no containers" + (" running" if not self.all else "")
+        head = f"{sample.running}/{sample.total} running"
+        down = [f"{c.name} ({c.why_down()})" for c in sample.containers if c.down]
+        paused = [c.name for c in sample.containers if c.state == "paused"]
+        parts = [head]
+        if down:
+            more = f" +{len(down) - 3}" if len(down) > 3 else ""
+            parts.append("down: " + ", ".join(down[:3]) + more)
+        if paused:
+            parts.append(f"{len(paused)} paused")
+        return "; ".join(parts)
+
+
+# -- drill-down actions (blocking: the caller runs them in a thread) -----------------------
+
+
+def container_logs(docker_host: str | None, name: str, lines: int = 50) -> list[str]:
+    """The last `lines` lines the container wrote to stdout and stderr, interleaved."""
+    client = api_client(docker_host, timeout=10.0)
+    try:
+        data: bytes = client.logs(name, stdout=True, stderr=True, tail=lines, timestamps=False)
+    finally:
+        client.close()
+    return data.decode("utf-8", errors="replace").splitlines()
+
+
+def restart_container(docker_host: str | None, name: str, timeout: int = 10) -> None:
+    """Stop (SIGTERM, SIGKILL after `timeout` s) and start again, as `docker restart`."""
+    client = api_client(docker_host, timeout=10.0)
+    try:
+        client.restart(name, timeout=timeout)
+    finally:
+        client.close()
+
+
+# -- engine access and arithmetic ---------------------------------------------------------
+
+
+def api_client(docker_host: str | None, timeout: float, pool_size: int = 4) -> Any:
+    """A low-level client; a unix socket that does not exist means no engine here (unknown).
+
+    With no host given, DOCKER_HOST and the TLS variables apply as for the docker CLI.
+    """
+    import docker
+    from docker.utils import kwargs_from_env
+
+    kwargs: dict[str, Any] = {"base_url": docker_host} if docker_host else kwargs_from_env()
+    host = str(kwargs.get("base_url") or DEFAULT_HOST)
+    kwargs["base_url"] = host
+    path = _unix_path(host)
+    if path is not None and not os.path.exists(path):
+        raise SourceAbsent(f"no Docker engine at {host} (no socket)")
+    return docker.APIClient(version="auto", timeout=timeout, max_pool_size=pool_size, **kwargs)
+
+
+def _measure(client: Any, entry: dict[str, Any]) -> _Raw | None:
+    """Inspect one container and, if it runs, take one one-shot stats reading."""
+    import docker.errors
+
+    try:
+        inspect: dict[str, Any] = client.inspect_container(entry["Id"])
+        stats = None
+        if (inspect.get("State") or {}).get("Status") == "running":
+            # one_shot: answer at once instead of waiting ~1 s for a second cgroup read
+            stats = client.stats(entry["Id"], stream=False, one_shot=True)
+    except docker.errors.NotFound:
+        return None
+    return _Raw(entry, inspect, stats)
+
+
+def cpu_percent(stats: Mapping[str, Any], prev: CpuReading | None
+                ) -> tuple[float | None, CpuReading | None]:
+    """CPU % as `docker stats` computes it, and this reading to keep for next time.
+
+    One-shot stats leave precpu_stats empty, so the previous poll's reading stands in.
+    None on the first sample, and when the counter went back (the container restarted).
+    """
+    cpu = stats.get("cpu_stats") or {}
+    usage = cpu.get("cpu_usage") or {}
+    total, system = usage.get("total_usage"), cpu.get("system_cpu_usage")
+    if total is None or not system:
+        return None, None
+    reading: CpuReading = (int(total), int(system))
+    pre = stats.get("precpu_stats") or {}
+    if pre.get("system_cpu_usage"):
+        base: CpuReading | None = (int((pre.get("cpu_usage") or {}).get("total_usage") or 0),
+                                   int(pre["system_cpu_usage"]))
+    else:
+        base = prev
+    if base is None:
+        return None, reading
+    cpu_delta, system_delta = reading[0] - base[0], reading[1] - base[1]
+    if cpu_delta < 0 or system_delta <= 0:
+        return None, reading
+    online = cpu.get("online_cpus") or len(usage.get("percpu_usage") or ()) or 1
+    return round(cpu_delta / system_delta * online * 100.0, 2), reading
+
+
+def memory_bytes(mem: Mapping[str, Any]) -> int | None:
+    """Usage minus inactive file cache, as the docker CLI does since 20.10.
+
+    cgroup v1 reports `total_inactive_file`, v2 `inactive_file` (older CLIs took `cache`).
+    """
+    usage = mem.get("usage")
+    if usage is None:
+        return None
+    stats = mem.get("stats") or {}
+    if "total_inactive_file" in stats and stats["total_inactive_file"] < usage:
+        return int(usage - stats["total_inactive_file"])
+    inactive = stats.get("inactive_file", 0)
+    if inactive < usage:
+        return int(usage - inactive)
+    return int(usage)
+
+
+def _unix_path(host: str) -> str | None:
+    if host.startswith("unix://"):
+        return "/" + host[len("unix://"):].lstrip("/")
+    if host.startswith("/"):
+        return host
+    return None
+
+
+def _name(listing: Mapping[str, Any]) -> str:
+    names = listing.get("Names") or []
+    # a linked container has extra names like /web/db; the one without a second slash is its own
+    own = [n for n in names if n.count("/") == 1] or names
+    return str(own[0]).lstrip("/") if own else ""
+
+
+def _missing(name: str) -> ContainerInfo:
+    return ContainerInfo(name, "", "", "missing", None, 0, None, None, None, None, None)
+
+
+def _parse_time(value: Any) -> float | None:
+    """Docker's RFC 3339 times with nanoseconds; the zero time means never."""
+    if not value or str(value).startswith("0001-"):
+        return None
+    try:
+        return datetime.fromisoformat(str(value)).timestamp()
+    except ValueError:
+        return None
+
+
+def _int_or_none(value: Any) -> int | None:
+    return int(value) if isinstance(value, int | float) else None
