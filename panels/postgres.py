@@ -1,0 +1,317 @@
+"""PostgreSQL: connection pressure, long and blocked queries, and the backends behind them.
+
+The panel holds exactly one connection (`application_name=opsdash`, autocommit, a
+statement timeout) so that watching a database never becomes what exhausts its pool.
+When connecting fails it backs off (1 s doubling to 30 s) and, while waiting, repeats
+the last error at once instead of hammering a struggling server or a locked account.
+
+`activity` (in the metrics) is the drill-down: client backends other than ours, busy
+ones first, longest first, top 50, with the columns pg_activity shows. Acting on one
+goes through `PostgresPanel.cancel_backend(pid)` / `terminate_backend(pid)`, which
+reuse the panel's own connection: when the pool is exhausted, a new connection to
+kill a backend is exactly what would be refused.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import time
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any, ClassVar
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
+from psycopg.rows import dict_row
+
+from panels.base import AlertRule, Condition, Panel
+from panels.errors import BadResponse
+
+APPLICATION_NAME = "opsdash"
+ACTIVITY_LIMIT = 50
+QUERY_CHARS = 500
+BACKOFF_MIN_S = 1.0
+BACKOFF_MAX_S = 30.0
+
+_KV_PASSWORD = re.compile(r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&]+)", re.IGNORECASE)
+
+
+def mask_dsn(dsn: str) -> str:
+    """The DSN with its password replaced by ***, for URL and key=value forms alike."""
+    masked = _KV_PASSWORD.sub(r"\1***", dsn)
+    scheme, sep, rest = masked.partition("://")
+    if not sep:
+        return masked
+    end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
+    authority, tail = rest[:end], rest[end:]
+    if "@" in authority:
+        userinfo, host = authority.rsplit("@", 1)
+        if ":" in userinfo:
+            userinfo = userinfo.split(":", 1)[0] + ":***"
+        authority = f"{userinfo}@{host}"
+    return f"{scheme}://{authority}{tail}"
+
+
+def _password_of(dsn: str) -> str | None:
+    try:
+        password = conninfo_to_dict(dsn).get("password")
+    except psycopg.Error:
+        return None
+    return str(password) if password else None
+
+
+@dataclass(frozen=True)
+class Backend:
+    """One client backend as an operator reads it in the drill-down."""
+
+    pid: int
+    user: str | None
+    database: str | None
+    application_name: str | None
+    client_addr: str | None
+    state: str | None
+    duration_s: float | None
+    wait_event_type: str | None
+    wait_event: str | None
+    blocked_by: tuple[int, ...]
+    query: str | None
+
+
+@dataclass(frozen=True)
+class PostgresSample:
+    connections: int
+    max_connections: int
+    by_state: dict[str, int]
+    longest_query_s: float
+    longest_query_pid: int | None
+    blocked: int
+    idle_in_transaction: int
+    database_size_bytes: int | None
+    replication_lag_s: float | None
+    activity: tuple[Backend, ...]
+
+    @property
+    def connections_ratio(self) -> float:
+        return self.connections / self.max_connections if self.max_connections else 0.0
+
+
+# Only client backends count: walsenders, autovacuum and the checkpointer hold no pool slot.
+_SUMMARY_SQL = """
+SELECT
+  current_setting('max_connections')::int AS max_connections,
+  pg_database_size(current_database()) AS database_size_bytes,
+  CASE WHEN pg_is_in_recovery()
+       THEN extract(epoch FROM now() - pg_last_xact_replay_timestamp())::float8
+       ELSE (SELECT extract(epoch FROM max(replay_lag))::float8 FROM pg_stat_replication)
+  END AS replication_lag_s
+"""
+
+# pg_blocking_pids takes the lock manager's locks, so ask only for backends waiting on one.
+_BACKENDS_SQL = f"""
+SELECT pid, usename AS user, datname AS database, application_name,
+       client_addr::text AS client_addr, state, wait_event_type, wait_event,
+       left(query, {QUERY_CHARS}) AS query,
+       pid = pg_backend_pid() AS is_self,
+       extract(epoch FROM now() - query_start)::float8 AS query_s,
+       extract(epoch FROM now() - CASE
+           WHEN state = 'active' THEN query_start
+           WHEN state LIKE 'idle in transaction%' THEN xact_start
+           ELSE coalesce(state_change, backend_start) END)::float8 AS duration_s,
+       CASE WHEN wait_event_type = 'Lock' THEN pg_blocking_pids(pid)
+            ELSE '{{}}'::int[] END AS blocked_by
+FROM pg_stat_activity
+WHERE backend_type = 'client backend'
+"""
+
+
+class PostgresPanel(Panel[PostgresSample]):
+    """One database through one long-lived connection."""
+
+    kind: ClassVar[str] = "postgres"
+    unreachable_alert: ClassVar[str | None] = "DatabaseUnreachable"
+    series_key: ClassVar[str | None] = "connections"
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        dsn: str,
+        statement_timeout_ms: int = 3000,
+        interval: float | None = None,
+        timeout: float = 5.0,
+        rules: Mapping[str, AlertRule] | None = None,
+    ) -> None:
+        super().__init__(name, interval=interval, timeout=timeout, rules=rules)
+        self.dsn = dsn
+        self.statement_timeout_ms = statement_timeout_ms
+        self._password = _password_of(dsn)
+        self._conn: psycopg.AsyncConnection[Any] | None = None
+        self._backoff_s = 0.0
+        self._retry_at = 0.0
+        self._last_error: BaseException | None = None
+
+    @property
+    def target(self) -> str:
+        return mask_dsn(self.dsn)
+
+    # -- connection -------------------------------------------------------------------
+
+    async def _connection(self) -> psycopg.AsyncConnection[Any]:
+        if self._conn is not None and not self._conn.closed:
+            return self._conn
+        if self._last_error is not None and time.monotonic() < self._retry_at:
+            raise self._last_error.with_traceback(None)
+        try:
+            conn = await psycopg.AsyncConnection.connect(
+                self.dsn, autocommit=True, application_name=APPLICATION_NAME,
+                connect_timeout=max(2, int(self.timeout)))
+            await conn.execute(f"SET statement_timeout = {int(self.statement_timeout_ms)}")
+        except psycopg.Error as exc:
+            error = self._scrubbed(exc)
+            self._backoff_s = min(max(self._backoff_s * 2, BACKOFF_MIN_S), BACKOFF_MAX_S)
+            self._retry_at = time.monotonic() + self._backoff_s
+            self._last_error = error
+            raise error from None
+        self._backoff_s, self._last_error = 0.0, None
+        self._conn = conn
+        return conn
+
+    def _scrubbed(self, exc: psycopg.Error) -> Exception:
+        """The error with the password cut out: messages end up on screen and in journals."""
+        text = str(exc)
+        if self._password and self._password in text:
+            return type(exc)(text.replace(self._password, "***"))
+        return exc
+
+    async def _drop(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(psycopg.Error):  # already broken: we want the slot back
+                await conn.close()
+
+    async def aclose(self) -> None:
+        await self._drop()
+
+    # -- collect ----------------------------------------------------------------------
+
+    async def collect(self) -> PostgresSample:
+        conn = await self._connection()
+        try:
+            async with conn.cursor(row_factory=dict_row) as cur:
+                await cur.execute(_SUMMARY_SQL)
+                summary = await cur.fetchone()
+                await cur.execute(_BACKENDS_SQL)
+                rows = await cur.fetchall()
+        except BaseException:
+            # a timed-out or broken connection may be mid-query; start clean next poll
+            await self._drop()
+            raise
+        if summary is None:
+            raise BadResponse("pg_settings returned no row")
+        return _sample(summary, rows)
+
+    # -- drill-down actions -----------------------------------------------------------
+
+    async def cancel_backend(self, pid: int) -> bool:
+        """pg_cancel_backend(pid) over our own connection; False if refused or our own pid."""
+        return await self._signal_backend("pg_cancel_backend", pid)
+
+    async def terminate_backend(self, pid: int) -> bool:
+        """pg_terminate_backend(pid) over our own connection; False if refused or our own pid."""
+        return await self._signal_backend("pg_terminate_backend", pid)
+
+    async def _signal_backend(self, function: str, pid: int) -> bool:
+        conn = await self._connection()
+        async with conn.cursor() as cur:
+            await cur.execute(
+                f"SELECT CASE WHEN %s = pg_backend_pid() THEN false ELSE {function}(%s) END",
+                (pid, pid))
+            row = await cur.fetchone()
+        return bool(row and row[0])
+
+    # -- rules ------------------------------------------------------------------------
+
+    def metrics(self, sample: PostgresSample) -> dict[str, Any]:
+        return {
+            "connections": sample.connections,
+            "max_connections": sample.max_connections,
+            "connections_ratio": round(sample.connections_ratio, 4),
+            "by_state": dict(sample.by_state),
+            "longest_query_s": round(sample.longest_query_s, 3),
+            "blocked": sample.blocked,
+            "idle_in_transaction": sample.idle_in_transaction,
+            "database_size_bytes": sample.database_size_bytes,
+            "replication_lag_s": sample.replication_lag_s,
+            "activity": [{**asdict(b), "blocked_by": list(b.blocked_by)}
+                         for b in sample.activity],
+        }
+
+    def conditions(self, sample: PostgresSample) -> list[Condition]:
+        conds: list[Condition] = []
+        pool = self.rule("DBPoolExhaustion")
+        if pool.threshold is not None:
+            active = sample.connections >= pool.threshold * sample.max_connections
+            conds.append(Condition("DBPoolExhaustion", active, pool.severity,
+                                   f"{sample.connections}/{sample.max_connections} connections"))
+        slow = self.rule("LongRunningQuery")
+        if slow.threshold is not None:
+            active = sample.longest_query_s > slow.threshold
+            who = f" (pid {sample.longest_query_pid})" if sample.longest_query_pid else ""
+            conds.append(Condition("LongRunningQuery", active, slow.severity,
+                                   f"query running {sample.longest_query_s:.0f}s{who}"))
+        return conds
+
+    def summary(self, sample: PostgresSample) -> str:
+        parts = [f"{sample.connections}/{sample.max_connections} conns"]
+        if sample.blocked:
+            parts.append(f"{sample.blocked} blocked")
+        if sample.idle_in_transaction:
+            parts.append(f"{sample.idle_in_transaction} idle in tx")
+        parts.append(f"longest {sample.longest_query_s:.1f}s")
+        if sample.replication_lag_s is not None:
+            parts.append(f"lag {sample.replication_lag_s:.1f}s")
+        return " · ".join(parts)
+
+
+def _sample(summary: dict[str, Any], rows: list[dict[str, Any]]) -> PostgresSample:
+    by_state: dict[str, int] = {}
+    longest, longest_pid, blocked, idle_tx = 0.0, None, 0, 0
+    others: list[dict[str, Any]] = []
+    for row in rows:
+        state = row["state"] or "unknown"  # NULL: another user's backend we may not inspect
+        by_state[state] = by_state.get(state, 0) + 1
+        if state.startswith("idle in transaction"):
+            idle_tx += 1
+        if row["blocked_by"]:
+            blocked += 1
+        if row["is_self"]:
+            continue
+        others.append(row)
+        query_s = row["query_s"]
+        if state == "active" and query_s is not None and query_s > longest:
+            longest, longest_pid = float(query_s), int(row["pid"])
+    # busy backends first, then longest: what is hurting now tops the list
+    others.sort(key=lambda r: (r["state"] in ("idle", None), -(r["duration_s"] or 0.0)))
+    activity = tuple(
+        Backend(pid=int(r["pid"]), user=r["user"], database=r["database"],
+                application_name=r["application_name"], client_addr=r["client_addr"],
+                state=r["state"],
+                duration_s=round(r["duration_s"], 3) if r["duration_s"] is not None else None,
+                wait_event_type=r["wait_event_type"], wait_event=r["wait_event"],
+                blocked_by=tuple(int(p) for p in (r["blocked_by"] or ())), query=r["query"])
+        for r in others[:ACTIVITY_LIMIT])
+    lag = summary["replication_lag_s"]
+    size = summary["database_size_bytes"]
+    return PostgresSample(
+        connections=len(rows),
+        max_connections=int(summary["max_connections"]),
+        by_state=by_state,
+        longest_query_s=longest,
+        longest_query_pid=longest_pid,
+        blocked=blocked,
+        idle_in_transaction=idle_tx,
+        database_size_bytes=int(size) if size is not None else None,
+        replication_lag_s=max(0.0, float(lag)) if lag is not None else None,
+        activity=activity,
+    )
