@@ -195,7 +195,7 @@ class DemoService:
             "active": sorted(self.faults),
             "available": {f.name: {"alert": f.alert, "description": f.description}
                           for f in FAULTS.values()},
-            "redis": _mask(self.redis_url),
+            "redis": mask_url(self.redis_url),
         }
 
     # -- what the endpoints answer ---------------------------------------------------
@@ -256,7 +256,7 @@ class DemoService:
         try:
             self._redis.ping()
         except redis_lib.RedisError as exc:
-            raise FaultError(f"backlog needs Redis, and {_mask(self.redis_url)} does not "
+            raise FaultError(f"backlog needs Redis, and {mask_url(self.redis_url)} does not "
                              f"answer: {exc}") from exc
         return self._redis
 
@@ -289,7 +289,7 @@ class DemoService:
             self._stopping.wait(max(0.0, period - (time.monotonic() - started)))
 
 
-def _mask(url: str | None) -> str | None:
+def mask_url(url: str | None) -> str | None:
     """Hide a password in a URL before it is shown anywhere."""
     if url is None:
         return None

@@ -1,0 +1,233 @@
+"""The demo service, told as the stories a demo user lives through, over real HTTP.
+
+Every test talks to a real DemoService on a free loopback port (and a real redis-server
+for the backlog); faults are switched on and off the way the runbook does it.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.fixtures.common import free_port, wait_for_port
+from tests.fixtures.redis import RedisServer
+from tui.demo.service import BACKLOG_ITEMS, FAULTS, QUEUE_KEY, DemoService
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def demo() -> Iterator[DemoService]:
+    service = DemoService().start()
+    try:
+        yield service
+    finally:
+        service.stop()
+
+
+@pytest.fixture
+def client(demo: DemoService) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=demo.url, timeout=10) as c:
+        yield c
+
+
+def samples(client: httpx.Client) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """Scrape /metrics with prometheus_client's own parser: {(sample name, labels): value}."""
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    out: dict[tuple[str, tuple[tuple[str, str], ...]], float] = {}
+    for family in text_string_to_metric_families(response.text):
+        for s in family.samples:
+            out[(s.name, tuple(sorted(s.labels.items())))] = s.value
+    return out
+
+
+def orders_by_status(scrape: dict[tuple[str, tuple[tuple[str, str], ...]], float]
+                     ) -> dict[str, float]:
+    counts: dict[str, float] = {}
+    for (name, labels), value in scrape.items():
+        label = dict(labels)
+        if name == "http_requests_total" and label.get("path") == "/api/orders":
+            counts[label["status"]] = counts.get(label["status"], 0.0) + value
+    return counts
+
+
+def duration(scrape: dict[tuple[str, tuple[tuple[str, str], ...]], float], sample: str,
+             **labels: str) -> float:
+    key = ("http_request_duration_seconds" + sample,
+           tuple(sorted({"path": "/api/orders", **labels}.items())))
+    return scrape.get(key, 0.0)
+
+
+def test_readyz_says_ok_with_nested_checks(client: httpx.Client) -> None:
+    for path in ("/readyz", "/health"):
+        response = client.get(path)
+        assert response.status_code == 200
+        body = response.json()
+        assert body["status"] == "ok"
+        assert body["database"]["ok"] is True
+        assert body["queue"] == {"ok": True, "depth": 0, "backend": "memory"}
+
+
+def test_metrics_parse_and_orders_counters_grow(client: httpx.Client) -> None:
+    before = samples(client)
+    for _ in range(10):
+        assert client.get("/api/orders").status_code == 200
+    after = samples(client)
+
+    grown = sum(orders_by_status(after).values()) - sum(orders_by_status(before).values())
+    assert grown >= 10  # ours, plus whatever the built-in traffic added meanwhile
+    assert duration(after, "_count") - duration(before, "_count") >= 10
+    bucket_bounds = {dict(labels).get("le") for (name, labels) in after
+                     if name == "http_request_duration_seconds_bucket"}
+    assert {"0.05", "0.1", "0.25", "0.5", "0.75", "1.0", "2.5", "+Inf"} <= bucket_bounds
+
+
+def test_built_in_traffic_gives_the_traffic_panel_a_rate(demo: DemoService) -> None:
+    with httpx.Client(base_url=demo.url, timeout=10) as c:
+        first = sum(orders_by_status(samples(c)).values())
+        threading.Event().wait(1.5)
+        second = sum(orders_by_status(samples(c)).values())
+    # about 8 requests/s of its own: a loose floor, since the machine may be busy
+    assert second - first >= 3
+
+
+def test_down_fails_readiness_until_recovered(client: httpx.Client) -> None:
+    assert client.post("/admin/down").json()["active"] == ["down"]
+
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "down"
+    assert body["database"]["ok"] is False
+    assert client.get("/health").status_code == 503
+    assert client.get("/admin/faults").json()["active"] == ["down"]  # admin still answers
+
+    assert client.post("/admin/recover", params={"fault": "down"}).json()["active"] == []
+    assert client.get("/readyz").json()["status"] == "ok"
+
+
+def test_errors_fault_fails_about_one_order_in_five(client: httpx.Client) -> None:
+    client.post("/admin/errors")
+    before = orders_by_status(samples(client))
+    answers = [client.get("/api/orders").status_code for _ in range(50)]
+    after = orders_by_status(samples(client))
+
+    assert set(answers) == {200, 500}
+    delta = {status: after.get(status, 0.0) - before.get(status, 0.0) for status in after}
+    ratio = delta.get("500", 0.0) / sum(delta.values())
+    assert 0.15 <= ratio <= 0.25
+
+    client.post("/admin/recover")
+    assert [client.get("/api/orders").status_code for _ in range(10)] == [200] * 10
+
+
+def test_slow_fault_puts_observations_above_half_a_second(client: httpx.Client) -> None:
+    before = samples(client)
+    client.post("/admin/slow")
+    for _ in range(2):
+        client.get("/api/orders")
+    after = samples(client)
+
+    over_half_second = ((duration(after, "_count") - duration(after, "_bucket", le="0.5"))
+                        - (duration(before, "_count") - duration(before, "_bucket", le="0.5")))
+    assert over_half_second >= 2
+    assert duration(after, "_bucket", le="0.75") == duration(after, "_bucket", le="0.5")
+
+
+def test_backlog_fills_demo_jobs_in_redis_and_recover_drains_it(
+        redis_server: RedisServer) -> None:
+    queue = redis.Redis.from_url(redis_server.url)
+    with DemoService(redis_url=redis_server.url) as demo, \
+            httpx.Client(base_url=demo.url, timeout=10) as c:
+        assert c.post("/admin/backlog").status_code == 200
+        assert queue.llen(QUEUE_KEY) == BACKLOG_ITEMS == 1500
+        assert c.get("/readyz").json()["queue"] == {"ok": True, "depth": 1500,
+                                                    "backend": "redis"}
+        assert demo.faults == {"backlog"}
+
+        c.post("/admin/recover", params={"fault": "backlog"})
+        assert queue.llen(QUEUE_KEY) == 0
+        assert demo.faults == frozenset()
+    queue.close()
+
+
+def test_backlog_without_redis_says_it_needs_redis(client: httpx.Client) -> None:
+    response = client.post("/admin/backlog")
+    assert response.status_code == 409
+    assert "needs Redis" in response.json()["error"]
+    assert response.json()["active"] == []
+
+
+def test_unknown_fault_is_refused_with_the_list_of_faults(client: httpx.Client) -> None:
+    response = client.post("/admin/meltdown")
+    assert response.status_code == 404
+    assert response.json()["faults"] == list(FAULTS)
+    assert client.post("/admin/recover", params={"fault": "meltdown"}).status_code == 409
+
+
+def test_python_api_matches_http(demo: DemoService, client: httpx.Client) -> None:
+    demo.inject("down")
+    demo.inject("slow")
+    assert client.get("/admin/faults").json()["active"] == ["down", "slow"]
+    demo.recover("slow")
+    assert demo.faults == {"down"}
+    demo.recover()
+    assert client.get("/readyz").status_code == 200
+
+
+def test_stop_joins_every_thread_and_frees_the_port() -> None:
+    demo = DemoService().start()
+    demo.inject("slow")  # a request in flight must not hold stop() up for long
+    port = demo.port
+    demo.stop()
+    assert not [t for t in threading.enumerate() if t.name.startswith("demo-")]
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2)
+    demo.stop()  # twice is harmless
+
+
+def test_serve_only_runs_headless_and_takes_faults(redis_server: RedisServer) -> None:
+    port = free_port()
+    env = {**os.environ, "OPSDASH_DEMO_REDIS": redis_server.url}
+    proc = subprocess.Popen([sys.executable, "-m", "tui.cli", "demo", "--serve-only",
+                             "--port", str(port)], cwd=REPO, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        wait_for_port(port, proc=proc)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as c:
+            assert c.get("/readyz").status_code == 200
+            assert c.post("/admin/down").status_code == 200
+            assert c.get("/readyz").status_code == 503
+            assert c.post("/admin/backlog").status_code == 200
+            assert redis.Redis.from_url(redis_server.url).llen(QUEUE_KEY) == 1500
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err.decode()
+    text = out.decode()
+    assert f"http://127.0.0.1:{port}/admin/down" in text
+    assert "OPSDASH_DEMO_URL" in text
+    assert "textual" not in err.decode().lower()
+
+
+def test_demo_service_module_never_imports_textual() -> None:
+    code = ("import sys, tui.demo_command, tui.demo.service; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'textual'))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True,
+                         capture_output=True, text=True).stdout
+    assert out.strip() == "[]"
