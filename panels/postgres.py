@@ -14,6 +14,7 @@ kill a backend is exactly what would be refused.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
 import time
@@ -169,13 +170,20 @@ class PostgresPanel(Panel[PostgresSample]):
             await conn.execute(f"SET statement_timeout = {int(self.statement_timeout_ms)}")
         except psycopg.Error as exc:
             error = self._scrubbed(exc)
-            self._backoff_s = min(max(self._backoff_s * 2, BACKOFF_MIN_S), BACKOFF_MAX_S)
-            self._retry_at = time.monotonic() + self._backoff_s
-            self._last_error = error
+            self._back_off(error)
             raise error from None
+        except asyncio.CancelledError:
+            # the probe's timeout cut a hanging connect short: back off from that too
+            self._back_off(TimeoutError(f"connecting took longer than {self.timeout:g}s"))
+            raise
         self._backoff_s, self._last_error = 0.0, None
         self._conn = conn
         return conn
+
+    def _back_off(self, error: BaseException) -> None:
+        self._backoff_s = min(max(self._backoff_s * 2, BACKOFF_MIN_S), BACKOFF_MAX_S)
+        self._retry_at = time.monotonic() + self._backoff_s
+        self._last_error = error
 
     def _scrubbed(self, exc: psycopg.Error) -> Exception:
         """The error with the password cut out: messages end up on screen and in journals."""
