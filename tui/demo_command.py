@@ -58,6 +58,8 @@ def run_demo(args: argparse.Namespace) -> int:
         from tui.launch import run_app
 
         config = demo_config(service, refresh=getattr(args, "refresh", None))
+        if getattr(args, "config", None):
+            config = with_user_config(config, args.config)
         journal = getattr(args, "journal", None)
         return run_app(config, read_only=bool(getattr(args, "read_only", False)),
                        journal=Path(journal) if journal else None,
@@ -116,6 +118,30 @@ def demo_config(service: DemoService, *, refresh: float | None = None) -> Config
         "to try the backlog fault",)
     return Config(refresh=refresh or 1.0, panels=tuple(panels), alerts=alerts,
                   runbook_dirs=(demo_runbook_dir(),), runbook_map=runbook_map, hints=hints)
+
+
+def with_user_config(demo: Config, path: str) -> Config:
+    """`opsdash demo --config F`: the demo panels first, then F's panels, runbooks and rules.
+
+    The user's own alert overrides win, but the demo's runbook sections stay first for
+    its alerts, so the demo still tells its story beside the user's real targets.
+    """
+    from tui.config import ConfigError, find_config, load_config
+
+    try:
+        user = load_config(find_config(path), refresh=demo.refresh)
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    runbook_map = dict(user.runbook_map)
+    for alert, refs in demo.runbook_map.items():
+        runbook_map[alert] = (*refs, *(r for r in runbook_map.get(alert, ()) if r not in refs))
+    theirs = {(spec.kind, spec.name) for spec in user.panels}
+    ours = tuple(spec for spec in demo.panels if (spec.kind, spec.name) not in theirs)
+    return replace(demo, panels=ours + user.panels,
+                   alerts={**demo.alerts, **user.alerts},
+                   runbook_dirs=demo.runbook_dirs + user.runbook_dirs,
+                   runbook_map=runbook_map, source=user.source,
+                   journal=user.journal, read_only=user.read_only)
 
 
 def serve_forever(service: DemoService) -> int:

@@ -250,15 +250,17 @@ class DemoService:
                              "or set OPSDASH_DEMO_REDIS")
         import redis as redis_lib  # only when Redis is used: keeps start-up light
 
-        if self._redis is None:
-            self._redis = redis_lib.Redis.from_url(self.redis_url, socket_connect_timeout=0.5,
-                                                   socket_timeout=1.0)
+        with self._lock:  # request threads race here; only one client may be made
+            if self._redis is None:
+                self._redis = redis_lib.Redis.from_url(
+                    self.redis_url, socket_connect_timeout=0.5, socket_timeout=1.0)
+            client = self._redis
         try:
-            self._redis.ping()
+            client.ping()
         except redis_lib.RedisError as exc:
             raise FaultError(f"backlog needs Redis, and {mask_url(self.redis_url)} does not "
                              f"answer: {exc}") from exc
-        return self._redis
+        return client
 
     def _fill_backlog(self) -> None:
         client = self._client()
