@@ -437,8 +437,10 @@ class _Loader:
         if isinstance(value, dict):
             return {k: self.expand(v, (*path, k)) for k, v in value.items()}
         if isinstance(value, list):
-            # list items share their key's line; keep the key as the path
-            return [self.expand(v, path) for v in value]
+            # tables in an array are numbered like `[[redis]] #2`; plain items share
+            # their key's line, so they keep the key as their path
+            return [self.expand(v, (*path, i) if isinstance(v, dict) else path)
+                    for i, v in enumerate(value)]
         return value
 
     # -- scalars --
@@ -608,7 +610,8 @@ class _Loader:
             if item_type is not None:
                 for item in value:
                     if not _is_type(item, item_type):
-                        self.fail(path, f"expected a list of {_type_name(item_type)}s, "
+                        plural = {str: "strings", int: "integers"}[item_type]
+                        self.fail(path, f"expected a list of {plural}, "
                                         f"got an item {_describe(item)}")
             return tuple(value)
         if isinstance(value, dict):
