@@ -1,0 +1,356 @@
+"""HTTP health endpoints: status code, latency, and the checks a JSON body reports.
+
+Services describe their health in many shapes: `{"status": "ok"}`, Spring's
+`{"status": "UP", "components": {"db": {"status": "UP"}}}`, `{"database": {"ok": true}}`,
+RFC-draft `checks` lists, plus timestamps such as `last_run`. The body is walked once and
+flattened into dotted check paths (`database.ok`, `jobs.status`) that pass or fail, so
+the card can say *which* part of the service is broken. The body is streamed and
+reading stops at `max_body_bytes`: a runaway endpoint cannot eat the dashboard's memory.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import ssl
+import time
+from collections import deque
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, ClassVar
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import httpx
+
+from panels.base import AlertRule, Condition, Panel
+
+EXCERPT_BYTES = 2048
+RECENT_RESPONSES = 5
+_MAX_DEPTH = 8
+_MAX_CHECKS = 200
+
+_GOOD_WORDS = frozenset({
+    "ok", "up", "pass", "passed", "passing", "healthy", "green", "good", "success",
+    "succeeded", "available", "ready", "running", "true", "online", "alive", "fine",
+    "operational", "serving",
+})
+_STATUS_KEYS = frozenset({"status", "health"})
+_BOOL_KEYS = frozenset({"ok", "healthy", "up", "alive", "ready", "success", "passing",
+                        "available", "live"})
+_FRESH_KEYS = frozenset({
+    "last_run", "last_success", "last_successful_run", "last_ok", "updated_at",
+    "last_updated", "last_update", "last_seen", "last_heartbeat", "heartbeat", "timestamp",
+    "last_sync", "synced_at", "last_refresh", "refreshed_at", "generated_at", "checked_at",
+})
+_NAME_KEYS = ("name", "id", "component", "componentId", "component_id")
+_SECRET_PARAMS = re.compile(r"token|key|secret|pass|auth|signature|sig$", re.IGNORECASE)
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def mask_url(url: str) -> str:
+    """http://u:secret@h/?token=x -> http://u:***@h/?token=***, for cards and errors."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    netloc = parts.netloc
+    if parts.password is not None:
+        userinfo, _, host = netloc.rpartition("@")
+        netloc = f"{userinfo.split(':', 1)[0]}:***@{host}"
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        if any(_SECRET_PARAMS.search(k) for k, _ in pairs):
+            query = urlencode([(k, "***" if _SECRET_PARAMS.search(k) else v) for k, v in pairs],
+                              safe="*")
+    return parts._replace(netloc=netloc, query=query).geturl()
+
+
+@dataclass(frozen=True)
+class HealthResponse:
+    """One answer, kept so the drill-down can show the last few and their checks."""
+
+    at: float  # wall clock
+    http_status: int
+    latency_ms: float
+    ok: bool
+    failed: tuple[str, ...]
+    body_excerpt: str
+
+
+@dataclass(frozen=True)
+class HealthSample:
+    http_status: int
+    reason: str
+    latency_ms: float
+    ok: bool
+    #: dotted JSON path -> passed (e.g. "database.ok": True, "jobs.status": False)
+    checks: dict[str, bool]
+    #: one human line per failing check or expectation, e.g. "jobs.status = 'failing'"
+    failed: tuple[str, ...]
+    #: dotted path of a timestamp field -> its age in seconds
+    freshness_s: dict[str, float]
+    content_type: str
+    body_bytes: int  # bytes actually read (never much past max_body_bytes)
+    body_over_limit: bool
+    body_excerpt: str  # first 2 KB, decoded leniently
+    at: float
+    recent: tuple[HealthResponse, ...] = field(default=())  # newest last, this one included
+
+
+class HealthPanel(Panel[HealthSample]):
+    """GET one URL and judge it: expected status code and every JSON check passing."""
+
+    kind: ClassVar[str] = "health"
+    unreachable_alert: ClassVar[str | None] = "ServiceDown"
+    series_key: ClassVar[str | None] = "latency_ms"
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        url: str,
+        headers: Mapping[str, str] | None = None,
+        verify_tls: bool = True,
+        ca_file: str | None = None,
+        expect_status: Sequence[int | str] | None = None,
+        max_body_bytes: int = 1_000_000,
+        fresh_within: float | None = None,
+        interval: float | None = None,
+        timeout: float = 5.0,
+        rules: Mapping[str, AlertRule] | None = None,
+    ) -> None:
+        super().__init__(name, interval=interval, timeout=timeout, rules=rules)
+        self.url = url
+        self.headers = {str(k): str(v) for k, v in (headers or {}).items()}
+        self.verify_tls = verify_tls
+        self.ca_file = ca_file
+        self.expect_status = tuple(expect_status or ())
+        self.max_body_bytes = max_body_bytes
+        self.fresh_within = fresh_within
+        self._client: httpx.AsyncClient | None = None
+        self._recent: deque[HealthResponse] = deque(maxlen=RECENT_RESPONSES)
+
+    @property
+    def target(self) -> str:
+        return mask_url(self.url)
+
+    def _client_for_panel(self) -> httpx.AsyncClient:
+        if self._client is None:
+            verify: bool | ssl.SSLContext = self.verify_tls
+            if self.verify_tls and self.ca_file:
+                if not Path(self.ca_file).is_file():
+                    raise ValueError(f"ca_file {self.ca_file} is not a readable file")
+                verify = ssl.create_default_context(cafile=self.ca_file)
+            # a little longer than the panel's own timeout, so probe() reports "no answer
+            # after Ns" rather than httpx's terser exception names
+            self._client = httpx.AsyncClient(verify=verify, follow_redirects=False,
+                                             timeout=httpx.Timeout(self.timeout + 0.5),
+                                             headers={"User-Agent": "opsdash"})
+        return self._client
+
+    async def collect(self) -> HealthSample:
+        _check_url(self.url)
+        client = self._client_for_panel()
+        started = time.perf_counter()
+        chunks: list[bytes] = []
+        read = 0
+        over = False
+        async with client.stream("GET", self.url, headers=self.headers) as resp:
+            declared = resp.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > self.max_body_bytes:
+                over = True  # don't even start reading
+            else:
+                async for chunk in resp.aiter_bytes():
+                    read += len(chunk)
+                    if read > self.max_body_bytes:
+                        over = True
+                        break
+                    chunks.append(chunk)
+            status, reason = resp.status_code, resp.reason_phrase
+            ctype = resp.headers.get("content-type", "")
+        latency_ms = (time.perf_counter() - started) * 1000
+        body = b"".join(chunks)
+        return self._judge(status, reason, latency_ms, ctype, body, read, over)
+
+    def _judge(self, status: int, reason: str, latency_ms: float, ctype: str, body: bytes,
+               read: int, over: bool) -> HealthSample:
+        now = time.time()
+        checks: dict[str, bool] = {}
+        failed: list[str] = []
+        ages: dict[str, float] = {}
+        if not _status_expected(status, self.expect_status):
+            failed.append(f"HTTP {status} (expected {_expected_text(self.expect_status)})")
+        if over:
+            checks["body"] = False
+            failed.append(f"body over {self.max_body_bytes} bytes")
+        elif _looks_like_json(ctype, body):
+            try:
+                doc = json.loads(body)
+            except (ValueError, RecursionError) as exc:
+                if "json" in ctype.lower():
+                    checks["json"] = False
+                    failed.append(f"invalid JSON: {str(exc)[:80]}")
+            else:
+                walker = _CheckWalker(now, self.fresh_within)
+                walker.walk(doc, "", 0)
+                checks.update(walker.checks)
+                failed.extend(walker.failed)
+                ages = walker.ages
+        ok = not failed and all(checks.values())
+        excerpt = body[:EXCERPT_BYTES].decode("utf-8", errors="replace")
+        self._recent.append(HealthResponse(now, status, latency_ms, ok, tuple(failed), excerpt))
+        return HealthSample(status, reason, latency_ms, ok, checks, tuple(failed), ages, ctype,
+                            read, over, excerpt, now, tuple(self._recent))
+
+    def metrics(self, sample: HealthSample) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "http_status": sample.http_status,
+            "latency_ms": round(sample.latency_ms, 1),
+            "ok": sample.ok,
+            "checks": dict(sample.checks),
+            "failed": list(sample.failed),
+            "body_bytes": sample.body_bytes,
+        }
+        if sample.freshness_s:
+            out["freshness_s"] = {k: round(v, 1) for k, v in sample.freshness_s.items()}
+        return out
+
+    def conditions(self, sample: HealthSample) -> list[Condition]:
+        rule = self.rule("ServiceDown")
+        detail = "; ".join(sample.failed[:3]) if sample.failed else ""
+        if not sample.ok and not detail:
+            detail = "health check failed"
+        return [Condition("ServiceDown", not sample.ok, rule.severity, detail)]
+
+    def summary(self, sample: HealthSample) -> str:
+        head = f"{sample.http_status} {sample.reason}".strip()
+        text = f"{head} in {sample.latency_ms:.0f} ms"
+        if sample.checks:
+            passing = sum(sample.checks.values())
+            text += f" · {passing}/{len(sample.checks)} checks pass"
+        if sample.failed:
+            text += f" · {sample.failed[0]}"
+        return text
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            client, self._client = self._client, None
+            await client.aclose()
+
+
+def _check_url(url: str) -> None:
+    """Fail with a sentence, not an httpx exception name, on a URL that cannot work."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError, ValueError) as exc:
+        raise ValueError(f"bad url {mask_url(url)!r}: {exc}") from None
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise ValueError(f"bad url {mask_url(url)!r}: expected http://host[:port]/path "
+                         "or https://...")
+
+
+def _status_expected(status: int, expected: Sequence[int | str]) -> bool:
+    if not expected:
+        return 200 <= status < 300
+    for want in expected:
+        text = str(want).strip().lower()
+        if text == str(status) or (text.endswith("xx") and text[:1] == str(status)[:1]):
+            return True
+    return False
+
+
+def _expected_text(expected: Sequence[int | str]) -> str:
+    return ", ".join(str(e) for e in expected) if expected else "2xx"
+
+
+def _looks_like_json(ctype: str, body: bytes) -> bool:
+    return "json" in ctype.lower() or body.lstrip()[:1] in (b"{", b"[")
+
+
+def _snake(key: str) -> str:
+    return _CAMEL.sub("_", key).lower().replace("-", "_")
+
+
+def _good(value: str | bool) -> bool:
+    if isinstance(value, bool):
+        return value
+    return value.strip().lower() in _GOOD_WORDS
+
+
+def _timestamp(value: Any) -> float | None:
+    """Epoch seconds (or milliseconds) or an ISO 8601 string; None if neither."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value) / 1000 if value > 1e12 else float(value)
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.timestamp()
+    return None
+
+
+def _ago(seconds: float) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.0f}{unit}"
+    return f"{seconds:.0f}s"
+
+
+class _CheckWalker:
+    """Walks a health document once, collecting checks, failure lines and timestamp ages."""
+
+    def __init__(self, now: float, fresh_within: float | None) -> None:
+        self.now = now
+        self.fresh_within = fresh_within
+        self.checks: dict[str, bool] = {}
+        self.failed: list[str] = []
+        self.ages: dict[str, float] = {}
+
+    def walk(self, node: Any, path: str, depth: int) -> None:
+        if depth > _MAX_DEPTH or len(self.checks) >= _MAX_CHECKS:
+            return
+        if isinstance(node, dict):
+            for key, value in node.items():
+                self._field(str(key), value, f"{path}.{key}" if path else str(key), depth)
+        elif isinstance(node, list):
+            for i, item in enumerate(node):
+                name = next((item[k] for k in _NAME_KEYS
+                             if isinstance(item, dict) and isinstance(item.get(k), str)), None)
+                self.walk(item, f"{path}.{name or i}" if path else str(name or i), depth + 1)
+        elif isinstance(node, bool) and not path:
+            self._check("body", node, node)
+
+    def _field(self, key: str, value: Any, path: str, depth: int) -> None:
+        norm = _snake(key)
+        if isinstance(value, dict | list):
+            self.walk(value, path, depth + 1)
+        elif norm in _STATUS_KEYS and isinstance(value, str | bool):
+            self._check(path, _good(value), value)
+        elif norm in _BOOL_KEYS and isinstance(value, bool):
+            self._check(path, value, value)
+        elif norm in _FRESH_KEYS:
+            stamp = _timestamp(value)
+            if stamp is None:
+                return
+            age = max(0.0, self.now - stamp)
+            self.ages[path] = age
+            if self.fresh_within is not None:
+                fresh = age <= self.fresh_within
+                self.checks[path] = fresh
+                if not fresh:
+                    self.failed.append(f"{path} {_ago(age)} old "
+                                       f"(limit {_ago(self.fresh_within)})")
+
+    def _check(self, path: str, passed: bool, raw: Any) -> None:
+        self.checks[path] = passed
+        if not passed:
+            shown = json.dumps(raw) if isinstance(raw, bool) else repr(raw)
+            self.failed.append(f"{path} = {shown}")
