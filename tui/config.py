@@ -279,8 +279,10 @@ _TOP_KEYS = ("refresh", "timeout", "journal", "read_only", "runbooks", "alerts",
 _ALERT_KEYS = ("threshold", "for", "severity", "warn")
 _RUNBOOK_KEYS = ("dirs", "map")
 #: element types of list options (the registry only says `list`)
-_LIST_ITEMS: dict[str, type] = {"queues": str, "mounts": str, "names": str,
-                                "expect_status": int}
+_LIST_ITEMS: dict[str, tuple[tuple[type, ...], str]] = {
+    "queues": ((str,), "strings"), "mounts": ((str,), "strings"), "names": ((str,), "strings"),
+    "expect_status": ((int, str), "status codes like 200 or \"2xx\""),
+}
 #: URL-valued options and the schemes each accepts; "" means a non-URL form is fine too
 _URL_SCHEMES: dict[str, tuple[str, ...]] = {
     "url": (),  # by kind below
@@ -404,9 +406,9 @@ class _Loader:
         dirs, runbook_map = self.runbooks(data.get("runbooks", {}))
         alerts = self.alerts(data.get("alerts", {}))
         specs: list[PanelSpec] = []
-        for kind in KINDS:
-            if kind in data:
-                specs.extend(self.panels(kind, data[kind], timeout, refresh))
+        for key, value in data.items():  # file order: panels appear as the user wrote them
+            if key in KINDS:
+                specs.extend(self.panels(key, value, timeout, refresh))
         return Config(
             refresh=refresh if refresh is not None else file_refresh,
             panels=tuple(specs), alerts=alerts, runbook_dirs=dirs, runbook_map=runbook_map,
@@ -606,11 +608,11 @@ class _Loader:
     def option(self, kind: str, path: KeyPath, key: str, value: Any) -> Any:
         """Check one option's contents (URLs, list items, header values); lists -> tuples."""
         if isinstance(value, list):
-            item_type = _LIST_ITEMS.get(key)
-            if item_type is not None:
+            items = _LIST_ITEMS.get(key)
+            if items is not None:
+                item_types, plural = items
                 for item in value:
-                    if not _is_type(item, item_type):
-                        plural = {str: "strings", int: "integers"}[item_type]
+                    if not _is_type(item, item_types):
                         self.fail(path, f"expected a list of {plural}, "
                                         f"got an item {_describe(item)}")
             return tuple(value)
