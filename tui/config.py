@@ -50,6 +50,8 @@ class PanelSpec:
 
 @dataclass(frozen=True)
 class Config:
+    """Everything read from one file (or discovered); immutable so screens can share it."""
+
     refresh: float = 2.0
     panels: tuple[PanelSpec, ...] = ()
     alerts: dict[str, AlertRule] = field(default_factory=dict)  # overrides of DEFAULT_RULES
