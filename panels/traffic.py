@@ -1,0 +1,347 @@
+"""Request traffic: rate, 5xx ratio and p95 latency, the three numbers of an HTTP service.
+
+Two sources. `metrics_url` scrapes the service's own Prometheus exposition (parsed by
+prometheus_client) and derives rates from the difference with the previous scrape, so
+the first poll only warms up. `prometheus_url` asks a Prometheus server the equivalent
+PromQL over `window`. Either way p95 is Prometheus' histogram_quantile arithmetic
+(`panels.promql`), so the card agrees with Grafana. If both are set, Prometheus wins:
+its window smooths what two scrapes cannot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import httpx
+
+from panels.base import AlertRule, Condition, Panel
+from panels.errors import BadResponse, SourceAbsent
+from panels.health import mask_url
+from panels.promql import counter_increase, histogram_quantile, parse_duration
+
+QUANTILE = 0.95
+MAX_EXPOSITION_BYTES = 20_000_000
+STATUS_LABELS = ("status", "code", "status_code", "http_status")
+DEFAULT_REQUESTS = "http_requests_total"
+DEFAULT_DURATION = "http_request_duration_seconds"
+
+SeriesKey = tuple[tuple[str, str], ...]  # sorted label pairs
+
+
+@dataclass(frozen=True)
+class Scrape:
+    """Cumulative counters read from one exposition, kept until the next one."""
+
+    at: float  # monotonic seconds
+    requests_metric: str | None
+    duration_metric: str | None
+    status_label: str | None
+    requests: dict[SeriesKey, float]
+    #: histogram series (labels without `le`) -> {le: cumulative count}
+    buckets: dict[SeriesKey, dict[float, float]]
+    duration_unit_ms: float  # 1000 for *_seconds histograms, 1 for *_milliseconds
+
+
+@dataclass(frozen=True)
+class TrafficSample:
+    source: str  # "scrape" | "prometheus"
+    request_rate: float | None  # requests per second
+    error_ratio: float | None  # 5xx / all, 0..1; None without traffic
+    p95_ms: float | None
+    window_s: float | None  # seconds between scrapes, or the PromQL window
+    warming_up: bool = False
+    requests_metric: str | None = None
+    duration_metric: str | None = None
+
+
+class TrafficPanel(Panel[TrafficSample]):
+    """One service's traffic, from its /metrics page or from a Prometheus server."""
+
+    kind: ClassVar[str] = "traffic"
+    # a dead metrics endpoint turns the card crit with its error class; the alert for a
+    # dead service is health's ServiceDown, so it is not raised twice
+    unreachable_alert: ClassVar[str | None] = None
+    series_key: ClassVar[str | None] = "request_rate"
+    rate_based: ClassVar[bool] = True
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        metrics_url: str | None = None,
+        prometheus_url: str | None = None,
+        job: str | None = None,
+        selector: str | None = None,
+        requests_metric: str | None = None,
+        duration_metric: str | None = None,
+        status_label: str | None = None,
+        window: str = "5m",
+        headers: Mapping[str, str] | None = None,
+        interval: float | None = None,
+        timeout: float = 5.0,
+        rules: Mapping[str, AlertRule] | None = None,
+    ) -> None:
+        super().__init__(name, interval=interval, timeout=timeout, rules=rules)
+        self.metrics_url = metrics_url
+        self.prometheus_url = prometheus_url.rstrip("/") if prometheus_url else None
+        self.job = job
+        self.selector = selector
+        self.requests_metric = requests_metric
+        self.duration_metric = duration_metric
+        self.status_label = status_label
+        self.window = window
+        self.headers = {str(k): str(v) for k, v in (headers or {}).items()}
+        self._client: httpx.AsyncClient | None = None
+        self._previous: Scrape | None = None
+        self._promql_status_label: str | None = None
+
+    @property
+    def target(self) -> str:
+        if self.prometheus_url:
+            return f"{mask_url(self.prometheus_url)} {self._matchers() or ''}".strip()
+        return mask_url(self.metrics_url or self.name)
+
+    def _http(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = httpx.AsyncClient(timeout=httpx.Timeout(self.timeout + 0.5),
+                                             headers={"User-Agent": "opsdash", **self.headers})
+        return self._client
+
+    async def collect(self) -> TrafficSample:
+        if self.prometheus_url:
+            return await self._collect_promql(self.prometheus_url)
+        if self.metrics_url:
+            return await self._collect_scrape(self.metrics_url)
+        raise SourceAbsent("set metrics_url (the service's /metrics) or prometheus_url")
+
+    # -- scraping the exposition directly ----------------------------------------------
+
+    async def _collect_scrape(self, url: str) -> TrafficSample:
+        text = await self._fetch_exposition(url)
+        at = time.monotonic()
+        current = await asyncio.to_thread(self._read_exposition, text, at)
+        previous, self._previous = self._previous, current
+        names = (current.requests_metric, current.duration_metric)
+        if previous is None or current.at <= previous.at:
+            return TrafficSample("scrape", None, None, None, None, True, *names)
+        return _rates_between(previous, current)
+
+    async def _fetch_exposition(self, url: str) -> str:
+        accept = "text/plain;version=0.0.4;q=1,*/*;q=0.1"  # classic text, not OpenMetrics
+        async with self._http().stream("GET", url, headers={"Accept": accept}) as resp:
+            if not 200 <= resp.status_code < 300:
+                raise BadResponse(f"HTTP {resp.status_code} {resp.reason_phrase} "
+                                  f"from {mask_url(url)}")
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in resp.aiter_bytes():
+                size += len(chunk)
+                if size > MAX_EXPOSITION_BYTES:
+                    raise BadResponse(f"metrics page over {MAX_EXPOSITION_BYTES} bytes")
+                chunks.append(chunk)
+        return b"".join(chunks).decode("utf-8", errors="replace")
+
+    def _read_exposition(self, text: str, at: float) -> Scrape:
+        """Parse with prometheus_client (in a thread: big pages take a while)."""
+        from prometheus_client.parser import text_string_to_metric_families
+
+        try:
+            samples = [s for fam in text_string_to_metric_families(text) for s in fam.samples]
+        except Exception as exc:  # the parser raises ValueError, IndexError, ...
+            raise BadResponse(f"not Prometheus exposition format: {exc}") from None
+        names = {s.name for s in samples}
+        bucket_bases = {s.name[: -len("_bucket")] for s in samples
+                        if s.name.endswith("_bucket") and "le" in s.labels}
+        duration = _pick_duration(self.duration_metric, bucket_bases)
+        requests = _pick_requests(self.requests_metric, names)
+        if requests is None and duration is not None and f"{duration}_count" in names:
+            requests = f"{duration}_count"  # histogram counts are request counts too
+        if requests is None and duration is None:
+            wanted = self.requests_metric or f"{DEFAULT_REQUESTS} or *_requests_total"
+            raise BadResponse(f"no request metrics in the exposition (looked for {wanted} "
+                              f"and {self.duration_metric or DEFAULT_DURATION})")
+        req_series: dict[SeriesKey, float] = {}
+        buckets: dict[SeriesKey, dict[float, float]] = {}
+        label_sets: list[dict[str, str]] = []
+        for s in samples:
+            if s.name == requests:
+                req_series[_key(s.labels)] = float(s.value)
+                label_sets.append(s.labels)
+            elif duration is not None and s.name == f"{duration}_bucket" and "le" in s.labels:
+                try:
+                    le = float(s.labels["le"])
+                except ValueError:
+                    continue  # Prometheus ignores a bucket whose bound is not a number
+                rest = {k: v for k, v in s.labels.items() if k != "le"}
+                buckets.setdefault(_key(rest), {})[le] = float(s.value)
+        status = self.status_label or next(
+            (name for name in STATUS_LABELS if any(name in ls for ls in label_sets)), None)
+        unit = 1.0 if duration and duration.endswith(("_milliseconds", "_ms")) else 1000.0
+        return Scrape(at, requests, duration, status, req_series, buckets, unit)
+
+    # -- asking a Prometheus server ----------------------------------------------------
+
+    def _matchers(self) -> str:
+        if self.selector:
+            return self.selector.strip().strip("{}").strip()
+        return f'job="{self.job}"' if self.job else ""
+
+    async def _collect_promql(self, base: str) -> TrafficSample:
+        window_s = parse_duration(self.window)
+        req = self.requests_metric or DEFAULT_REQUESTS
+        dur = self.duration_metric or DEFAULT_DURATION
+        match = self._matchers()
+        label = self.status_label or await self._promql_status(base, req, match)
+        both = f"{match}, " if match else ""
+        w = self.window
+        total = f"sum(rate({req}{{{match}}}[{w}]))"
+        errors = f'(sum(rate({req}{{{both}{label}=~"5.."}}[{w}])) or vector(0))'
+        unit = 1.0 if dur.endswith(("_milliseconds", "_ms")) else 1000.0
+        p95 = (f"histogram_quantile({QUANTILE}, sum by (le) "
+               f"(rate({dur}_bucket{{{match}}}[{w}]))) * {unit:g}")
+        rate, ratio, latency = await asyncio.gather(
+            self._instant(base, total), self._instant(base, f"{errors} / {total}"),
+            self._instant(base, p95))
+        return TrafficSample("prometheus", rate, ratio, latency, window_s, False, req, dur)
+
+    async def _promql_status(self, base: str, req: str, match: str) -> str:
+        """Which label carries the status code ("status", "code", ...), asked once."""
+        if self._promql_status_label is None:
+            data = await self._api(base, "labels", {"match[]": f"{req}{{{match}}}"})
+            present = set(data) if isinstance(data, list) else set()
+            found = next((name for name in STATUS_LABELS if name in present), None)
+            if found is None:
+                return STATUS_LABELS[0]
+            self._promql_status_label = found
+        return self._promql_status_label
+
+    async def _instant(self, base: str, expr: str) -> float | None:
+        data = await self._api(base, "query", {"query": expr})
+        result = data.get("result") if isinstance(data, dict) else None
+        if not result:
+            return None  # no series at all: nothing to say, not zero
+        try:
+            value = float(result[0]["value"][1])
+        except (KeyError, IndexError, TypeError, ValueError):
+            raise BadResponse(f"unexpected Prometheus answer to {expr}") from None
+        return value if math.isfinite(value) else None
+
+    async def _api(self, base: str, endpoint: str, params: dict[str, str]) -> Any:
+        resp = await self._http().get(f"{base}/api/v1/{endpoint}", params=params)
+        try:
+            body = resp.json()
+        except ValueError:
+            raise BadResponse(f"not a Prometheus API: HTTP {resp.status_code} from "
+                              f"{mask_url(base)}/api/v1/{endpoint}") from None
+        if not isinstance(body, dict) or body.get("status") != "success":
+            error = body.get("error", body) if isinstance(body, dict) else body
+            raise BadResponse(f"Prometheus refused the query: {error}")
+        return body.get("data")
+
+    # -- judging -----------------------------------------------------------------------
+
+    def metrics(self, sample: TrafficSample) -> dict[str, Any]:
+        return {
+            "request_rate": _round(sample.request_rate, 3),
+            "error_ratio": _round(sample.error_ratio, 4),
+            "p95_ms": _round(sample.p95_ms, 2),
+            "window_s": _round(sample.window_s, 1),
+            "source": sample.source,
+        }
+
+    def conditions(self, sample: TrafficSample) -> list[Condition]:
+        errors = self.rule("HighErrorRate")
+        latency = self.rule("HighLatency")
+        max_ratio = errors.threshold if errors.threshold is not None else 0.05
+        max_p95 = latency.threshold if latency.threshold is not None else 500.0
+        ratio, p95 = sample.error_ratio, sample.p95_ms
+        return [
+            Condition("HighErrorRate", ratio is not None and ratio > max_ratio, errors.severity,
+                      f"{ratio:.1%} of requests fail with 5xx (limit {max_ratio:.1%})"
+                      if ratio is not None else ""),
+            Condition("HighLatency", p95 is not None and p95 > max_p95, latency.severity,
+                      f"p95 {p95:.0f} ms (limit {max_p95:.0f} ms)" if p95 is not None else ""),
+        ]
+
+    def summary(self, sample: TrafficSample) -> str:
+        if sample.warming_up:
+            return "warming up: rates need a second scrape"
+        if sample.request_rate is None:
+            return "no traffic data yet"
+        if not sample.request_rate:
+            span = f" in {sample.window_s:.0f}s" if sample.window_s else ""
+            return f"no requests{span}"
+        ratio = "–" if sample.error_ratio is None else f"{sample.error_ratio:.1%}"
+        p95 = "–" if sample.p95_ms is None else f"{sample.p95_ms:.0f} ms"
+        return f"{sample.request_rate:.1f} req/s · {ratio} 5xx · p95 {p95}"
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            client, self._client = self._client, None
+            await client.aclose()
+
+
+def _key(labels: Mapping[str, str]) -> SeriesKey:
+    return tuple(sorted(labels.items()))
+
+
+def _round(value: float | None, digits: int) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _pick_requests(wanted: str | None, names: set[str]) -> str | None:
+    if wanted:
+        return next((n for n in (wanted, f"{wanted}_total") if n in names), None)
+    if DEFAULT_REQUESTS in names:
+        return DEFAULT_REQUESTS
+    # promhttp_metric_handler_requests_total counts scrapes, not the service's traffic
+    found = sorted(n for n in names
+                   if n.endswith("_requests_total") and not n.startswith("promhttp_"))
+    return next((n for n in found if "http" in n), found[0] if found else None)
+
+
+def _pick_duration(wanted: str | None, bases: set[str]) -> str | None:
+    if wanted:
+        return wanted if wanted in bases else None
+    if DEFAULT_DURATION in bases:
+        return DEFAULT_DURATION
+    found = sorted(b for b in bases if "request" in b and "duration" in b)
+    return next((b for b in found if "http" in b), found[0] if found else None)
+
+
+def _is_5xx(value: str) -> bool:
+    return len(value) == 3 and value[0] == "5"
+
+
+def _rates_between(previous: Scrape, current: Scrape) -> TrafficSample:
+    """Rates over the gap between two scrapes, resets handled as Prometheus' rate() does."""
+    span = current.at - previous.at
+    label = current.status_label
+    total = errors = 0.0
+    for key, value in current.requests.items():
+        increase = counter_increase(previous.requests.get(key), value)
+        total += increase
+        if label is not None and _is_5xx(dict(key).get(label, "")):
+            errors += increase
+    by_le: dict[float, float] = {}
+    for key, counts in current.buckets.items():
+        before = previous.buckets.get(key, {})
+        # a process restart resets every bucket at once; judging bucket by bucket would
+        # miss the ones that happen to have refilled past their old value
+        restarted = any(v < before.get(le, 0.0) for le, v in counts.items())
+        for le, value in counts.items():
+            by_le[le] = by_le.get(le, 0.0) + counter_increase(
+                None if restarted else before.get(le), value)
+    p95: float | None = None
+    if by_le:
+        seconds = histogram_quantile(QUANTILE, by_le.items())
+        p95 = None if math.isnan(seconds) else seconds * current.duration_unit_ms
+    # without a status label failures cannot be told apart: no ratio rather than 0
+    ratio = errors / total if total > 0 and label is not None else None
+    return TrafficSample("scrape", total / span, ratio, p95, span, False,
+                         current.requests_metric, current.duration_metric)
