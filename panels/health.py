@@ -213,6 +213,8 @@ class HealthPanel(Panel[HealthSample]):
             "checks": dict(sample.checks),
             "failed": list(sample.failed),
             "body_bytes": sample.body_bytes,
+            # PanelState carries metrics only: the drill-down's "last responses" read this
+            "body_excerpt": sample.body_excerpt,
         }
         if sample.freshness_s:
             out["freshness_s"] = {k: round(v, 1) for k, v in sample.freshness_s.items()}

@@ -58,6 +58,7 @@ async def test_a_healthy_service_reads_ok_with_its_checks(http_service: HTTPServ
     assert state.metrics["ok"] is True
     assert state.metrics["latency_ms"] > 0
     assert state.metrics["checks"] == {"status": True, "database.ok": True}
+    assert state.metrics["body_excerpt"] == '{"status": "ok", "database": {"ok": true}}'
     assert state.alerts == ()
     assert state.series_value == state.metrics["latency_ms"]
     assert "200 OK" in state.summary and "2/2 checks pass" in state.summary
