@@ -1,0 +1,328 @@
+"""The Textual app: a thin shell composing the header, the card grid, the side pane and
+the footer, wiring scheduler messages to widgets and keys to actions.
+
+Panels are built in a thread worker after the first frame (no network client is
+imported before it) and polled by `tui.scheduler.Scheduler`; widgets only render the
+PanelState they are handed.
+
+Integration points for other parts of the app:
+- `#side-pane` (`OpsdashApp.side_pane`): a right-docked container, hidden until
+  `show_side_pane(True)`; mount a widget into it and the grid reflows.
+- `selected_state()` / `firing_alerts()`: what the selected card shows and fires.
+- `demo`: an opaque object from `opsdash demo`, kept for the fault menu.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.containers import Container, Horizontal
+from textual.widgets import Footer
+
+from panels.alerts import Alert
+from panels.base import Panel, Status
+from panels.watch import PanelState, PanelWatch
+from tui.config import Config, ConfigError
+from tui.history import History
+from tui.messages import DrillDown, PanelsFailed, PanelsStarted, PanelUpdated
+from tui.scheduler import Scheduler, StatusHook
+from tui.widgets.card import CardBase, PanelCard
+from tui.widgets.grid import CardGrid
+from tui.widgets.group_card import GroupCard
+from tui.widgets.header import DashHeader
+
+#: a kind with more targets than this shows as one group card
+GROUP_OVER = 4
+
+PanelFactory = Callable[[Config], list[Panel[Any]]]
+
+
+def _opener(app: OpsdashApp, panel_id: str) -> Callable[[], None]:
+    return lambda: app.open_drilldown(panel_id)
+
+
+class ActionCommands(Provider):
+    """Every key binding active where the palette was opened, plus 'Open <panel>'."""
+
+    def _commands(self) -> list[tuple[str, str, Callable[[], Any]]]:
+        app = self.app
+        commands: list[tuple[str, str, Callable[[], Any]]] = []
+        seen: set[str] = set()
+        for key, active in self.screen.active_bindings.items():
+            binding = active.binding
+            if not binding.description or binding.action in seen or binding.system:
+                continue
+            seen.add(binding.action)
+            node = active.node
+
+            async def run(action: str = binding.action, node: Any = node) -> None:
+                await app.run_action(action, node)
+
+            commands.append((binding.description, f"key: {key}", run))
+        if isinstance(app, OpsdashApp):
+            for card in app.grid_cards():
+                commands.append((f"Open {card.border_title}", "drill down into this card",
+                                 _opener(app, card.panel_id)))
+        return commands
+
+    async def discover(self) -> Hits:
+        for title, help_text, callback in self._commands():
+            yield DiscoveryHit(title, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, help_text, callback in self._commands():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), callback, help=help_text)
+
+
+class OpsdashApp(App[int]):
+    """The dashboard. `run_app()` in tui.launch builds and runs it."""
+
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {ActionCommands}
+
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="quit"),
+        Binding("question_mark", "help", "Help", id="help"),
+        Binding("p", "toggle_pause", "Pause", id="pause"),
+        Binding("R", "refresh_now", "Refresh now", id="refresh-now"),
+    ]
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        read_only: bool = False,
+        journal: Path | None = None,
+        title: str | None = None,
+        demo: object | None = None,
+        clock: Callable[[], float] = time.time,
+        hostname: str | None = None,
+        autostart: bool = True,
+        panel_factory: PanelFactory | None = None,
+        status_hook: StatusHook | None = None,
+    ) -> None:
+        super().__init__()
+        self.config = config
+        self.read_only = read_only or config.read_only
+        self.journal_path = journal
+        self.title = title or "opsdash"
+        self.demo = demo
+        self.clock = clock
+        self.hostname = hostname or socket.gethostname()
+        self.autostart = autostart
+        self.panel_factory = panel_factory
+        self.status_hook = status_hook
+        step = min([config.refresh, *(s.interval for s in config.panels if s.interval)])
+        self.history = History(window_s=600.0, step_s=step)
+        self.scheduler: Scheduler | None = None
+        self.paused = False
+        self.states: dict[str, PanelState] = {}
+        #: panel id -> the card that shows it (a group card for grouped kinds)
+        self._card_of: dict[str, CardBase] = {}
+        self._group_members: dict[str, list[str]] = {}
+        self.first_paint_at: float | None = None
+
+    # -- layout ---------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield DashHeader(self.title, self.hostname, self.clock)
+        with Horizontal(id="main"):
+            with CardGrid(id="cards"):
+                yield from self._cards()
+            yield Container(id="side-pane")
+        yield Footer()
+
+    def _cards(self) -> list[CardBase]:
+        by_kind: dict[str, list[tuple[str, str]]] = {}
+        for spec in self.config.panels:
+            by_kind.setdefault(spec.kind, []).append((f"{spec.kind}:{spec.name}", spec.name))
+        cards: list[CardBase] = []
+        grouped: set[str] = set()
+        for spec in self.config.panels:
+            members = by_kind[spec.kind]
+            if len(members) > GROUP_OVER:
+                if spec.kind in grouped:
+                    continue
+                grouped.add(spec.kind)
+                group = GroupCard(spec.kind, members)
+                self._group_members[group.panel_id] = [pid for pid, _ in members]
+                for pid, _ in members:
+                    self._card_of[pid] = group
+                cards.append(group)
+            else:
+                card = PanelCard(f"{spec.kind}:{spec.name}", spec.kind, spec.name)
+                self._card_of[card.panel_id] = card
+                cards.append(card)
+        return cards
+
+    def on_mount(self) -> None:
+        grid = self.query_one(CardGrid)
+        if grid.cards:
+            grid.cards[0].focus()
+        self.refresh_header()
+        self.call_after_refresh(self._first_frame)
+
+    def _first_frame(self) -> None:
+        self.first_paint_at = time.perf_counter()
+        if self.autostart:
+            self.start_panels()
+
+    @property
+    def side_pane(self) -> Container:
+        return self.query_one("#side-pane", Container)
+
+    def show_side_pane(self, visible: bool = True) -> None:
+        """Show or hide `#side-pane`; the card grid reflows to the width left."""
+        self.side_pane.display = visible
+        self.call_after_refresh(self.query_one(CardGrid).reflow)
+
+    def grid_cards(self) -> list[CardBase]:
+        return self.query_one(CardGrid).cards
+
+    # -- panels and scheduler ---------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="build-panels", exit_on_error=False)
+    def start_panels(self) -> None:
+        """Build panels off the event loop: importing httpx/psycopg/docker takes time."""
+        from tui.config import build_panels
+
+        factory = self.panel_factory or build_panels
+        try:
+            panels = factory(self.config)
+        except ConfigError as exc:
+            self.post_message(PanelsFailed(str(exc)))
+            return
+        hook = self.status_hook or journal_hook(self.journal_path)
+        self.call_from_thread(self._start_scheduler, panels, hook)
+
+    def _start_scheduler(self, panels: list[Panel[Any]], hook: StatusHook | None) -> None:
+        self.scheduler = Scheduler(self, [PanelWatch(p) for p in panels],
+                                   refresh=self.config.refresh, history=self.history,
+                                   on_status=hook)
+        if self.paused:
+            self.scheduler.pause()
+        self.scheduler.start()
+        self.post_message(PanelsStarted(len(panels)))
+
+    def on_panels_failed(self, message: PanelsFailed) -> None:
+        self.notify(message.error, title="cannot start panels", severity="error", timeout=30)
+
+    def on_panel_updated(self, message: PanelUpdated) -> None:
+        state = message.state
+        self.history.record(state)  # no-op when the scheduler already did
+        self.states[state.panel_id] = state
+        card = self._card_of.get(state.panel_id)
+        if isinstance(card, PanelCard):
+            card.show(state, self.history.values(state.panel_id)[-120:])
+        elif isinstance(card, GroupCard):
+            card.show(state)
+        self.refresh_header()
+        from tui.screens.drilldown import DrillDownScreen
+
+        screen = self.screen
+        if isinstance(screen, DrillDownScreen):
+            members = getattr(screen, "members", None)
+            if screen.panel_id == state.panel_id or (members and state.panel_id in members):
+                screen.show(state)
+
+    def overall(self) -> Status | None:
+        if not self.states:
+            return None
+        return Status.worst([s.status for s in self.states.values()])
+
+    def firing_alerts(self, panel_id: str | None = None) -> list[Alert]:
+        """Firing alerts of one panel, or of every panel with None."""
+        states = [self.states[panel_id]] if panel_id in self.states else (
+            [] if panel_id else list(self.states.values()))
+        return [alert for state in states for alert in state.firing]
+
+    def selected_state(self) -> PanelState | None:
+        """The state behind the selected card (a group's worst member for a group card)."""
+        card = self.query_one(CardGrid).selected()
+        if card is None:
+            return None
+        if isinstance(card, GroupCard):
+            members = [self.states[m] for m in self._group_members[card.panel_id]
+                       if m in self.states]
+            return max(members, key=lambda s: s.status.rank, default=None)
+        return self.states.get(card.panel_id)
+
+    def refresh_header(self) -> None:
+        self.query_one(DashHeader).show(self.overall(), len(self.firing_alerts()), self.paused)
+
+    # -- drill-downs -----------------------------------------------------------------
+
+    def on_drill_down(self, message: DrillDown) -> None:
+        self.open_drilldown(message.panel_id)
+
+    def open_drilldown(self, panel_id: str) -> None:
+        from tui.screens.drilldown import DrillDownScreen
+        from tui.screens.group import GroupScreen
+        from tui.screens.registry import screen_for
+
+        if panel_id in self._group_members:
+            members = self._group_members[panel_id]
+            self.push_screen(GroupScreen(panel_id, self.history, members, self.open_drilldown))
+            return
+        kind = panel_id.split(":", 1)[0]
+        watch = self.scheduler.watch(panel_id) if self.scheduler else None
+        screen: DrillDownScreen = screen_for(kind)(
+            panel_id, self.history, panel=watch.panel if watch else None)
+        self.push_screen(screen)
+
+    # -- actions --------------------------------------------------------------------
+
+    def action_toggle_pause(self) -> None:
+        self.paused = not self.paused
+        if self.scheduler is not None:
+            if self.paused:
+                self.scheduler.pause()
+            else:
+                self.scheduler.resume()
+        self.refresh_header()
+        self.notify("refresh paused" if self.paused else "refresh resumed", timeout=2)
+
+    def action_refresh_now(self) -> None:
+        if self.scheduler is not None:
+            self.scheduler.refresh_now()
+        self.notify("refreshing every panel", timeout=2)
+
+    def action_help(self) -> None:
+        from tui.screens.help import HelpScreen, help_sections
+
+        self.push_screen(HelpScreen(help_sections(self)))
+
+    async def action_quit(self) -> None:
+        await self.shutdown_panels()
+        self.exit(0)
+
+    async def shutdown_panels(self) -> None:
+        scheduler, self.scheduler = self.scheduler, None
+        if scheduler is not None:
+            await scheduler.aclose()
+
+    async def on_unmount(self) -> None:
+        # also on ctrl+c or an exception: every worker cancelled, every panel closed
+        await self.shutdown_panels()
+
+
+def journal_hook(path: Path | None) -> StatusHook | None:
+    """The runbook engine's journal when it is installed; None leaves journaling off."""
+    try:
+        from runbooks.journal import Journal  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return None
+    journal = Journal(path) if path is not None else Journal()
+    hook: StatusHook = journal.append
+    return hook

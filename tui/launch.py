@@ -1,0 +1,41 @@
+"""`opsdash` with no subcommand: load the config, then run the dashboard.
+
+Only config and Textual load here; panel modules (and their network clients) are
+imported by the app in a worker after the first frame.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from tui.config import Config, ConfigError, find_config, load_config
+
+
+def run_dashboard(args: argparse.Namespace) -> int:
+    """Load config (errors: one line on stderr, exit 2), then run the app."""
+    try:
+        path = find_config(getattr(args, "config", None))
+        config = load_config(path, refresh=getattr(args, "refresh", None))
+    except ConfigError as exc:
+        print(f"opsdash: {exc}", file=sys.stderr)
+        return 2
+    journal = getattr(args, "journal", None)
+    return run_app(config, read_only=bool(getattr(args, "read_only", False)),
+                   journal=Path(journal) if journal else None)
+
+
+def run_app(config: Config, *, read_only: bool = False, journal: Path | None = None,
+            title: str | None = None, demo: object | None = None) -> int:
+    """Run the dashboard on `config` until the user quits; the exit code to return.
+
+    `demo` is opaque here: `opsdash demo` passes its service for the fault menu.
+    """
+    from tui.app import OpsdashApp
+
+    app = OpsdashApp(config, read_only=read_only, journal=journal, title=title, demo=demo)
+    code = app.run()
+    if app.return_code not in (None, 0):
+        return int(app.return_code)
+    return int(code or 0)
