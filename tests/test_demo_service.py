@@ -6,6 +6,7 @@ for the backlog); faults are switched on and off the way the runbook does it.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -13,15 +14,20 @@ import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 import redis
 from prometheus_client.parser import text_string_to_metric_families
 
+from panels.alerts import DEFAULT_RULES
+from panels.base import Panel, Probe
 from tests.fixtures.common import free_port, wait_for_port
 from tests.fixtures.redis import RedisServer
-from tui.demo.service import BACKLOG_ITEMS, FAULTS, QUEUE_KEY, DemoService
+from tui.config import build_panels
+from tui.demo.service import BACKLOG_ITEMS, FAULTS, QUEUE_KEY, SLOW_SECONDS, DemoService
+from tui.demo_command import DEMO_FOR_S, demo_config, demo_runbook_dir, with_user_config
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -231,3 +237,81 @@ def test_demo_service_module_never_imports_textual() -> None:
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True,
                          capture_output=True, text=True).stdout
     assert out.strip() == "[]"
+
+
+def active_alerts(panel: Panel[Any], probe: Probe[Any]) -> set[str]:
+    assert probe.sample is not None, probe.error
+    return {c.key for c in panel.conditions(probe.sample) if c.active}
+
+
+async def test_demo_dashboard_sees_down_and_backlog_and_their_recovery(
+        redis_server: RedisServer) -> None:
+    with DemoService(redis_url=redis_server.url) as demo:
+        config = demo_config(demo)
+        panels = {p.kind: p for p in build_panels(config)}
+        assert set(panels) == {"health", "traffic", "redis", "host"}
+        health, traffic, queues = panels["health"], panels["traffic"], panels["redis"]
+        try:
+            async with httpx.AsyncClient(base_url=demo.url, timeout=10) as c:
+                demo.inject("errors")
+                await traffic.probe()  # rates need a first scrape
+                await asyncio.gather(*(c.get("/api/orders") for _ in range(20)))
+                assert active_alerts(traffic, await traffic.probe()) == {"HighErrorRate"}
+
+                demo.recover("errors")
+                demo.inject("slow")
+                await traffic.probe()
+                await asyncio.gather(*(c.get("/api/orders") for _ in range(4)))
+                assert active_alerts(traffic, await traffic.probe()) == {"HighLatency"}
+
+                demo.recover("slow")
+                await asyncio.sleep(SLOW_SECONDS)  # requests already in flight finish slow
+                await traffic.probe()
+                await asyncio.gather(*(c.get("/api/orders") for _ in range(10)))
+                assert active_alerts(traffic, await traffic.probe()) == set()
+
+            assert active_alerts(health, await health.probe()) == set()
+            demo.inject("down")
+            assert active_alerts(health, await health.probe()) == {"ServiceDown"}
+            demo.recover("down")
+            assert active_alerts(health, await health.probe()) == set()
+
+            demo.inject("backlog")
+            assert active_alerts(queues, await queues.probe()) == {"TaskQueueStuck:demo:jobs"}
+            assert active_alerts(health, await health.probe()) == set()  # one fault, one alert
+            demo.recover()
+            assert active_alerts(queues, await queues.probe()) == set()
+        finally:
+            for panel in panels.values():
+                await panel.aclose()
+
+
+def test_demo_alerts_fire_within_seconds_with_the_usual_thresholds() -> None:
+    with DemoService(traffic_rps=0) as demo:
+        config = demo_config(demo, refresh=None)
+    assert config.refresh == 1.0
+    assert {name: config.rules[name].for_s for name in DEMO_FOR_S} == {
+        "HighErrorRate": 10.0, "HighLatency": 10.0, "TaskQueueStuck": 5.0}
+    assert config.rules["HighErrorRate"].threshold == DEFAULT_RULES["HighErrorRate"].threshold
+    assert config.rules["TaskQueueStuck"].threshold == 1000.0
+    assert config.runbook_dirs == (demo_runbook_dir(),)
+    assert (demo_runbook_dir() / "runbook.md").is_file()
+    # without Redis there is no redis panel, and the dashboard says how to get one
+    assert [spec.kind for spec in config.panels] == ["health", "traffic", "host"]
+    assert any("redis-server" in hint for hint in config.hints)
+
+
+def test_demo_with_a_user_config_keeps_both(tmp_path: Path) -> None:
+    toml = tmp_path / "opsdash.toml"
+    toml.write_text('[[health]]\nname = "api"\nurl = "http://127.0.0.1:9/readyz"\n'
+                    '[alerts.HighLatency]\nfor = "1m"\n'
+                    '[runbooks.map]\nHighLatency = ["mine.md#slow"]\n')
+    with DemoService(traffic_rps=0) as demo:
+        config = with_user_config(demo_config(demo, refresh=2.0), str(toml))
+    assert [(s.kind, s.name) for s in config.panels] == [
+        ("health", "demo"), ("traffic", "demo"), ("host", "host"), ("health", "api")]
+    assert config.rules["HighLatency"].for_s == 60.0  # the user's own rule wins
+    assert config.rules["HighErrorRate"].for_s == 10.0
+    assert config.runbook_map["HighLatency"][1:] == ("mine.md#slow",)
+    assert config.runbook_map["HighLatency"][0].startswith("runbook.md#")
+    assert config.refresh == 2.0
