@@ -23,11 +23,20 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from panels.alerts import DEFAULT_RULES
 from panels.base import Panel, Probe
+from runbooks.library import Library, load_library
+from runbooks.lint import lint_library
+from runbooks.match import match
 from tests.fixtures.common import free_port, wait_for_port
 from tests.fixtures.redis import RedisServer
 from tui.config import build_panels
 from tui.demo.service import BACKLOG_ITEMS, FAULTS, QUEUE_KEY, SLOW_SECONDS, DemoService
-from tui.demo_command import DEMO_FOR_S, demo_config, demo_runbook_dir, with_user_config
+from tui.demo_command import (
+    DEMO_FOR_S,
+    RUNBOOK_SECTIONS,
+    demo_config,
+    demo_runbook_dir,
+    with_user_config,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -315,3 +324,79 @@ def test_demo_with_a_user_config_keeps_both(tmp_path: Path) -> None:
     assert config.runbook_map["HighLatency"][1:] == ("mine.md#slow",)
     assert config.runbook_map["HighLatency"][0].startswith("runbook.md#")
     assert config.refresh == 2.0
+
+
+def demo_library() -> tuple[Library, dict[str, tuple[str, ...]]]:
+    """The library and mapping the demo dashboard uses, through the real runbook engine."""
+    with DemoService(traffic_rps=0) as demo:
+        config = demo_config(demo)
+    return load_library(config.runbook_dirs), config.runbook_map
+
+
+def test_demo_runbook_lints_clean_and_maps_every_fault() -> None:
+    library, mapping = demo_library()
+    demo_problems = [p for p in lint_library(library, mapping=mapping)
+                     if p.file.startswith("runbook.md") and p.severity == "error"]
+    assert demo_problems == []
+    demo_book = next(rb for rb in library.runbooks if rb.file == "runbook.md")
+    assert set(demo_book.variables) == {"OPSDASH_DEMO_URL", "OPSDASH_DEMO_REDIS"}
+    for fault in FAULTS.values():
+        section = library.find(mapping[fault.alert][0])
+        assert section.alerts == (fault.alert,)
+        labels = [step.label for step in section.steps if step.runnable]
+        assert labels == ["Check", "Check", "Fix", "Confirm fixed"], section.ref
+        fix = next(step for step in section.steps if step.label == "Fix")
+        assert fix.text.startswith("Fix:")
+        assert f"/admin/recover?fault={fault.name}" in fix.commands[0].code
+        assert not fix.destructive  # a recover is safe to run even under --read-only
+
+
+@pytest.mark.parametrize("with_config_map", [True, False])
+def test_each_fault_alert_matches_the_demo_section_first(with_config_map: bool) -> None:
+    library, mapping = demo_library()
+    for fault in FAULTS.values():
+        best = match(library, fault.alert, mapping if with_config_map else None)[0]
+        assert best.section.ref == f"runbook.md#{RUNBOOK_SECTIONS[fault.alert]}"
+        assert not best.section.bundled
+
+
+def run_step(code: str, demo: DemoService) -> subprocess.CompletedProcess[str]:
+    """Run a step's command text the way opsdash does: bash, with the demo's variables."""
+    env = {**os.environ, "OPSDASH_DEMO_URL": demo.url}
+    if demo.redis_url:
+        env["OPSDASH_DEMO_REDIS"] = demo.redis_url
+    return subprocess.run(["bash", "-c", code], env=env, capture_output=True, text=True,
+                          timeout=60)
+
+
+def test_fix_steps_recover_each_fault_and_confirm_steps_say_so(
+        redis_server: RedisServer) -> None:
+    library, mapping = demo_library()
+    with DemoService(redis_url=redis_server.url) as demo:
+        for fault in FAULTS.values():
+            steps = library.find(mapping[fault.alert][0]).steps
+            fix = next(s for s in steps if s.label == "Fix").commands[0].code
+            confirm = next(s for s in steps if s.label == "Confirm fixed" and s.runnable)
+            demo.inject(fault.name)
+
+            fixed = run_step(fix, demo)
+            assert fixed.returncode == 0, fixed.stderr
+            assert demo.faults == frozenset(), fault.name
+            confirmed = run_step(confirm.commands[0].code, demo)
+            assert confirmed.returncode == 0, confirmed.stderr
+            if fault.name == "backlog":  # LLEN demo:jobs, read by redis-cli
+                assert confirmed.stdout.strip() == "0"
+
+
+def test_service_down_confirm_step_fails_until_the_fix_runs() -> None:
+    library, mapping = demo_library()
+    steps = library.find(mapping["ServiceDown"][0]).steps
+    check, fix, confirm = (next(s for s in steps if s.label == label and s.runnable)
+                           for label in ("Check", "Fix", "Confirm fixed"))
+    with DemoService(traffic_rps=0) as demo:
+        demo.inject("down")
+        shown = run_step(check.commands[0].code, demo)
+        assert "503" in shown.stdout and '"ok": false' in shown.stdout
+        assert run_step(confirm.commands[0].code, demo).returncode != 0
+        assert run_step(fix.commands[0].code, demo).returncode == 0
+        assert run_step(confirm.commands[0].code, demo).returncode == 0
