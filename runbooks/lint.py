@@ -1,0 +1,112 @@
+"""Problems in a runbook library, for `opsdash runbooks lint` (non-zero exit on errors).
+
+Errors: unreadable or undecodable files, missing runbook folders, a section that names
+an alert (or has no text at all) but no steps, a `$VAR` placeholder that the runbook
+neither declares (front matter `vars:`) nor assigns and the environment does not set,
+a shell command that cannot be split (unbalanced quotes), a command word not found on
+PATH, and a config mapping to an unknown ref.
+Warnings (printed, exit 0): other sections without steps, unless their title says they
+are informational (Overview, Symptoms, Contacts, ...), and shadowed files.
+
+Commands not on PATH are errors as the issue asks: lint answers "will these steps run
+on this host?". Bundled runbooks call docker, psql, redis-cli, curl and coreutils; a
+host without one of them gets that error, which is the truth about that host.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Mapping, Sequence
+
+from runbooks.library import Library, RunbookRefError
+from runbooks.model import Problem, Runbook, Section
+from runbooks.parser import is_info_label
+from runbooks.placeholders import dollar_placeholders
+from runbooks.shell import SHELL_BUILTINS, SHELL_KEYWORDS, command_words
+
+
+def _where(rb: Runbook, line: int | None) -> str:
+    return f"{rb.source}" if rb.source and not rb.bundled else rb.file
+
+
+def missing_commands(code: str, path: str | None = None) -> list[str]:
+    """Command words of a shell script that are neither builtins nor on PATH."""
+    missing: list[str] = []
+    defined = {w[:-2] for w in code.replace("(", "( ").split() if w.endswith("()")}
+    for cmd, idx in command_words(code):
+        word = cmd.words[idx]
+        if word in SHELL_BUILTINS or word in SHELL_KEYWORDS or word in defined:
+            continue
+        if "$" in word or "<" in word or "{" in word or word.startswith(("./", "~")):
+            continue  # a placeholder or a path relative to where it runs: unknowable here
+        if word.startswith("/"):
+            if not os.access(word, os.X_OK) and word not in missing:
+                missing.append(word)
+            continue
+        if shutil.which(word, path=path) is None and word not in missing:
+            missing.append(word)
+    return missing
+
+
+def _section_problems(rb: Runbook, sec: Section, env: Mapping[str, str],
+                      path: str | None) -> list[Problem]:
+    where = _where(rb, sec.line)
+    out: list[Problem] = []
+    if not sec.steps:
+        empty = not sec.body.replace(sec.title, "").strip()
+        if sec.alerts or empty:
+            why = "names alerts " + ", ".join(sec.alerts) if sec.alerts else "is empty"
+            out.append(Problem(where, f"section {sec.ref} {why} but has no steps", sec.line))
+        elif not is_info_label(sec.title) and not any(is_info_label(p) for p in sec.parents):
+            out.append(Problem(where, f"section {sec.ref} has no steps", sec.line, "warning"))
+    return out
+
+
+def _command_problems(rb: Runbook, env: Mapping[str, str], path: str | None,
+                      seen: set[tuple[int | None, str]]) -> list[Problem]:
+    out: list[Problem] = []
+    declared = set(rb.variables)
+    for sec in rb.sections:
+        for step in sec.steps:
+            for cmd in step.commands:
+                key = (cmd.line, cmd.code)
+                if key in seen:
+                    continue  # a step shows up in every enclosing section: report it once
+                seen.add(key)
+                where = _where(rb, cmd.line)
+                unknown = sorted(v for v in dollar_placeholders(cmd.code, cmd.lang)
+                                 if v not in declared and v not in env)
+                if unknown:
+                    out.append(Problem(where, "unknown placeholder " + ", ".join(
+                        f"${v}" for v in unknown) + " (declare it in front matter `vars:` "
+                        "or set it)", cmd.line))
+                if cmd.lang != "bash":
+                    continue
+                try:
+                    missing = missing_commands(cmd.code, path)
+                except ValueError as exc:
+                    out.append(Problem(where, f"cannot read shell command: {exc}", cmd.line))
+                    continue
+                for word in missing:
+                    out.append(Problem(where, f"command not found on PATH: {word}", cmd.line))
+    return out
+
+
+def lint_library(library: Library, *, env: Mapping[str, str] | None = None,
+                 path: str | None = None,
+                 mapping: Mapping[str, Sequence[str]] | None = None) -> list[Problem]:
+    """Every problem, errors and warnings; `path` overrides $PATH for the command check."""
+    env = os.environ if env is None else env
+    problems = list(library.all_problems())
+    for rb in library.runbooks:
+        for sec in rb.sections:
+            problems.extend(_section_problems(rb, sec, env, path))
+        problems.extend(_command_problems(rb, env, path, set()))
+    for alert, refs in (mapping or {}).items():
+        for ref in refs:
+            try:
+                library.find(ref)
+            except RunbookRefError as exc:
+                problems.append(Problem("config", f"[runbooks.map] {alert}: {exc}"))
+    return problems

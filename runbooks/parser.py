@@ -1,0 +1,603 @@
+"""Markdown runbooks, as people write them, into Sections and Steps (markdown-it tokens).
+
+No configuration: the parser walks the token stream and recognises
+- sections: every heading (H1-H4, numbered or with emoji) encloses what follows it up
+  to the next heading of the same or a higher level; a lone H1 that only titles the
+  document is the title, not a section, unless text right under it has steps, code or
+  `**Alert**:` lines (then it is a section enclosing the whole file);
+- metadata: `**Alert**:`, `**Severity**:`, `**Expected duration**:` lines, an alert
+  name as the heading (`## HighErrorRate`), `P0:` and `(0-5 minutes)` in headings, and
+  front matter (`alerts: [A, B]`, `vars: [DATABASE_URL]`) read by a small splitter of
+  our own (no YAML dependency; only `key: value`, `key: [a, b]` and `- item` lists);
+- steps: each top-level list item (nested items, paragraphs and fences inside belong to
+  it), a paragraph holding a command-shaped inline code span, a fenced command outside
+  lists (its text is the paragraph or bold label before it), a table row with a command;
+- commands: fenced bash/sh/shell/zsh, console blocks (their `$ ` lines), untagged blocks
+  whose every line starts like a command, `sql` blocks, and inline code that is a
+  command line (a known command or a path, with arguments);
+- not commands: text/log/json/yaml/... blocks, untagged blocks that do not look like
+  commands, console blocks without prompts. They are kept as Blocks all the same.
+Lists under an informational heading or label (Symptoms, Overview, Possible causes,
+Contacts, ...) are notes, not steps, unless they hold a command.
+
+`parse_runbook` never raises: whatever the text, you get a Runbook (maybe with problems).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from runbooks.model import Block, Command, Problem, Runbook, Section, Step
+from runbooks.placeholders import find_placeholders
+from runbooks.safety import is_destructive, is_interactive
+from runbooks.shell import split_quoted
+
+SHELL_LANGS = {"bash", "sh", "shell", "zsh", "ksh"}
+CONSOLE_LANGS = {"console", "shell-session", "shellsession", "terminal", "sh-session",
+                 "bash-session"}
+SQL_LANGS = {"sql", "postgresql", "postgres", "pgsql", "psql", "plpgsql"}
+
+KNOWN_COMMANDS = {
+    "docker", "docker-compose", "podman", "nerdctl", "crictl", "kubectl", "helm", "k9s",
+    "stern", "systemctl", "service", "journalctl", "supervisorctl", "psql", "pg_dump",
+    "pg_ctl", "pg_ctlcluster", "pg_isready", "pg_restore", "vacuumdb", "reindexdb",
+    "createdb", "dropdb", "patronictl", "redis-cli", "redis-server", "curl", "wget", "http",
+    "df", "du", "free", "ps", "pgrep", "top", "htop", "kill", "pkill", "killall", "grep",
+    "egrep", "zgrep", "rg", "tail", "head", "cat", "zcat", "less", "more", "ls", "find",
+    "lsof", "fuser", "ss", "netstat", "ip", "ping", "dig", "nslookup", "host", "traceroute",
+    "mtr", "sudo", "celery", "python", "python3", "pip", "uv", "poetry", "git", "make",
+    "npm", "node", "ssh", "scp", "rsync", "rm", "mv", "cp", "mkdir", "chmod", "chown", "tar",
+    "gzip", "vmstat", "iostat", "mpstat", "uptime", "dmesg", "sysctl", "env", "export",
+    "echo", "printf", "awk", "sed", "sort", "uniq", "wc", "xargs", "watch", "timeout", "nc",
+    "telnet", "openssl", "mysql", "mongosh", "aws", "gcloud", "az", "terraform", "ansible",
+    "nginx", "crontab", "date", "tee", "stat", "sleep", "alembic", "flask", "gunicorn",
+    "uvicorn", "bash", "sh", "jq", "yq", "rabbitmqctl", "nproc", "hostname", "whoami",
+    "tmux", "strace", "swapon", "swapoff", "mount", "umount", "lsblk", "fdisk", "dd",
+    "iptables", "nft", "ufw", "reboot", "shutdown", "truncate", "shred", "renice", "nice",
+    "cd", "source", "logrotate", "certbot", "unlink", "rmdir", "touch", "ln", "diff",
+    "manage.py", "test", "id", "last", "who", "w", "ionice", "pidstat", "sar", "perf",
+    "opsdash", "nohup", "time", "systemd-cgtop", "ncdu", "tree", "stdbuf",
+}
+
+_MD = MarkdownIt("commonmark").enable("table")
+
+_META = re.compile(r"^\s*(?:[-*+]\s+)?(?:\*\*|__)([^*_]+?)(?:\*\*|__)\s*:?\s*(.*)$")
+_ALERT_KEYS = {"alert", "alerts", "alert name", "alertname", "alert names", "triggered by",
+               "fires on", "fired by"}
+_SEVERITY_KEYS = {"severity", "priority", "sev", "impact level"}
+_DURATION_KEYS = {"expected duration", "duration", "time to resolve", "estimated time", "eta",
+                  "time to mitigate", "expected time", "time"}
+_LABEL = re.compile(r"^(?:\*\*|__)([^*_]+?)(?:\*\*|__)\s*:?\s*(.*)$", re.S)
+_CAMEL = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
+_HEADING_DURATION = re.compile(
+    r"\(([^()]*\d[^()]*?\b(?:s|sec|secs|seconds?|m|mins?|minutes?|h|hrs?|hours?)\b[^()]*)\)",
+    re.I)
+_HEADING_SEVERITY = re.compile(r"\b(P[0-4]|SEV-?[0-4])\b", re.I)
+_PROMPT = re.compile(r"^\s*(?:[\w.-]+@[\w.-]+(?::[^$\s]*)?\s?)?\$\s+(.*)$")
+_INFO_WORDS = ("overview", "background", "context", "symptoms", "symptom", "impact",
+               "summary", "introduction", "about", "description", "contacts", "contact",
+               "escalation", "references", "links", "see also", "related", "notes", "note",
+               "glossary", "possible causes", "causes", "common causes", "why", "history",
+               "owners", "owner", "dashboards", "what it means", "what this means",
+               "meaning", "purpose", "scope", "example output", "sample output")
+_NOT_COMMAND_LANGS = {"text", "txt", "log", "logs", "json", "yaml", "yml", "toml", "ini",
+                      "output", "plain", "plaintext", "diff", "python", "py", "js", "html",
+                      "xml", "nginx", "conf", "csv", "markdown", "md", "template", "tmpl",
+                      "jinja", "http", "properties", "env", "dockerfile"}
+
+
+def slugify(text: str) -> str:
+    """GitHub-like anchors (`🔥 P0: Outage` -> `p0-outage`), edges trimmed."""
+    s = re.sub(r"[^\w\- ]", "", text.strip().lower())
+    s = re.sub(r"[\s]+", "-", s)
+    s = re.sub(r"-{2,}", "-", s).strip("-")
+    return s or "section"
+
+
+def is_info_label(label: str) -> bool:
+    words = re.sub(r"[^\w ]", " ", label.lower()).split()
+    text = " ".join(words)
+    return any(text == w or text.startswith(w + " ") for w in _INFO_WORDS)
+
+
+def is_command_line(text: str) -> bool:
+    """An inline code span that is a command: known command or a path, with arguments."""
+    text = text.strip()
+    if not text or "\n" in text:
+        return False
+    m = _PROMPT.match(text)
+    if m:
+        text = m.group(1)
+    words = split_quoted(text)
+    while words and re.match(r"^[A-Z_][A-Z0-9_]*=", words[0]):
+        words = words[1:]
+    if len(words) < 2:
+        return False
+    first = words[0]
+    if first.startswith(("./", "/", "~/")) and not first.endswith("/"):
+        return True
+    if first in KNOWN_COMMANDS:
+        return True
+    return bool(re.fullmatch(r"[a-z][a-z0-9_.-]*", first)) and any(
+        w.startswith("-") and len(w) > 1 for w in words[1:])
+
+
+def _line_is_command(line: str) -> bool:
+    words = split_quoted(line.strip())
+    while words and re.match(r"^[A-Z_][A-Z0-9_]*=", words[0]):
+        words = words[1:]
+    if not words:
+        return False
+    first = words[0]
+    return first in KNOWN_COMMANDS or (first.startswith(("./", "/", "~/")) and len(words) > 1)
+
+
+def _prompt_lines(code: str) -> str | None:
+    """The commands in a console transcript: `$ ` lines and their `\\` continuations."""
+    out: list[str] = []
+    continuing = False
+    for line in code.split("\n"):
+        if continuing:
+            out.append(line.lstrip("> ").rstrip() if line.startswith("> ") else line.rstrip())
+            continuing = line.rstrip().endswith("\\")
+            continue
+        m = _PROMPT.match(line)
+        if m and m.group(1).strip():
+            out.append(m.group(1).rstrip())
+            continuing = m.group(1).rstrip().endswith("\\")
+    return "\n".join(out) if out else None
+
+
+def _has_content(code: str, comment: str) -> bool:
+    return any(ln.strip() and not ln.strip().startswith(comment) for ln in code.split("\n"))
+
+
+def make_command(lang: str, code: str, line: int | None, *, inline: bool = False) -> Command:
+    return Command(lang=lang, code=code, destructive=is_destructive(code, lang),
+                   interactive=is_interactive(code, lang),
+                   placeholders=find_placeholders(code, lang), line=line, inline=inline)
+
+
+def classify_block(info: str, code: str, line: int | None) -> tuple[Block, Command | None]:
+    """A fenced block and, when it is one, the command it holds."""
+    lang = info.strip().split()[0].lower() if info.strip() else ""
+    lang = lang.strip("{}.")
+    code = code.rstrip("\n")
+    command: Command | None = None
+    if lang in SQL_LANGS:
+        if _has_content(code, "--"):
+            command = make_command("sql", code, line)
+    elif lang in CONSOLE_LANGS or (lang in SHELL_LANGS | {""} and any(
+            _PROMPT.match(ln) for ln in code.split("\n"))):
+        prompts = _prompt_lines(code)
+        if prompts:
+            command = make_command("bash", prompts, line)
+    elif lang in SHELL_LANGS:
+        if _has_content(code, "#"):
+            command = make_command("bash", code, line)
+    elif lang == "":
+        lines = [ln for ln in code.split("\n") if ln.strip() and not ln.strip().startswith("#")]
+        if lines and all(_line_is_command(ln) or ln.rstrip().endswith("\\") for ln in lines):
+            command = make_command("bash", code, line)
+    return Block(lang=lang, code=code, line=line, runnable=command is not None), command
+
+
+def _split_front_matter(text: str) -> tuple[dict[str, Any], str, list[tuple[int, str]]]:
+    """(front matter, text with its lines blanked so line numbers hold, problems)."""
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        return {}, text, []
+    end = next((i for i in range(1, len(lines)) if lines[i].strip() in {"---", "..."}), None)
+    if end is None:
+        return {}, text, []
+    data: dict[str, Any] = {}
+    key: str | None = None
+    for raw in lines[1:end]:
+        if not raw.strip() or raw.lstrip().startswith("#"):
+            continue
+        item = re.match(r"^\s+-\s*(.*)$", raw) or re.match(r"^-\s+(.*)$", raw)
+        if item and key is not None:
+            if not isinstance(data.get(key), list):
+                data[key] = []
+            data[key].append(_scalar(item.group(1)))
+            continue
+        kv = re.match(r"^([A-Za-z_][\w-]*)\s*:\s*(.*)$", raw)
+        if not kv:
+            # not front matter after all: leave the text to Markdown (a rule and a heading)
+            return {}, text, []
+        key, value = kv.group(1).lower(), kv.group(2).strip()
+        if value.startswith("[") and value.endswith("]"):
+            data[key] = [_scalar(v) for v in value[1:-1].split(",") if v.strip()]
+        elif value:
+            data[key] = _scalar(value)
+        else:
+            data[key] = []
+    blanked = "\n" * (end + 1) + "\n".join(lines[end + 1:])
+    return data, blanked, []
+
+
+def _scalar(value: str) -> str:
+    value = value.strip()
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1]
+    return value
+
+
+def _as_names(value: Any) -> list[str]:
+    items = value if isinstance(value, list) else [value] if value else []
+    out: list[str] = []
+    for item in items:
+        out.extend(alert_names(str(item)))
+    return out
+
+
+def alert_names(value: str) -> list[str]:
+    """`HighErrorRate, HighLatency` / "`DiskFull` (warn at 15%)" -> alert names."""
+    value = value.replace("`", "")
+    names: list[str] = []
+    for piece in re.split(r"[,/|&;]|\s+and\s+|\s+or\s+", value):
+        m = re.match(r"\s*([A-Za-z][A-Za-z0-9_.:-]*)", piece)
+        if m and m.group(1) not in names:
+            rest = piece[m.end():].strip()
+            if not rest or rest.startswith(("(", "-", "—", "–")):
+                names.append(m.group(1).rstrip(".:"))
+    return names
+
+
+def _plain_inline(tok: Token) -> str:
+    """An inline token as plain text (code spans' content kept, markup dropped)."""
+    if not tok.children:
+        return tok.content
+    parts: list[str] = []
+    for child in tok.children:
+        if child.type in {"text", "code_inline", "html_inline"}:
+            parts.append(child.content)
+        elif child.type in {"softbreak", "hardbreak"}:
+            parts.append(" ")
+        elif child.type == "image":
+            parts.append(child.content)
+    return "".join(parts).strip()
+
+
+def _strip_decor(title: str) -> str:
+    t = re.sub(r"^[^\w`]+", "", title)  # emoji, bullets
+    t = re.sub(r"^(?:step\s+)?\d+(?:\.\d+)*[.):]?\s+", "", t, flags=re.I)
+    t = re.sub(r"^(?:P[0-4]|SEV-?[0-4])\s*[:\-–—]\s*", "", t, flags=re.I)
+    return t.strip()
+
+
+def heading_alerts(title: str) -> list[str]:
+    """`## HighErrorRate`, `## 3. DiskFull / MemoryHigh`, `## Alert: ServiceDown`."""
+    t = _strip_decor(title).replace("`", "")
+    m = re.match(r"(?i)^alerts?\s*[:\-–—]\s*(.*)$", t)
+    if m:
+        return alert_names(m.group(1))
+    pieces = [p.strip() for p in re.split(r"\s*(?:[,/|&]|\band\b)\s*", t) if p.strip()]
+    if pieces and all(_CAMEL.match(p) and sum(c.isupper() for c in p) >= 2
+                      and any(c.islower() for c in p) for p in pieces):
+        return pieces
+    return []
+
+
+@dataclass
+class _Sec:
+    title: str
+    level: int
+    line: int | None
+    parents: tuple[str, ...]
+    alerts: list[str] = field(default_factory=list)
+    severity: str | None = None
+    duration: str | None = None
+    body: list[str] = field(default_factory=list)
+    meta: bool = False
+
+
+@dataclass
+class _StepB:
+    lines: list[str]
+    line: int | None
+    label: str
+    heading: str
+    commands: list[Command] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
+    task: bool = False
+    info: bool = False
+
+    def freeze(self) -> Step:
+        text = "\n".join(self.lines).strip()
+        if not text and self.commands:
+            text = self.label or self.commands[0].code.split("\n")[0]
+        return Step(text=text, commands=tuple(self.commands), blocks=tuple(self.blocks),
+                    task=self.task, label=self.label, heading=self.heading, line=self.line)
+
+
+class _Walker:
+    """One pass over the token stream; sections and steps in document order."""
+
+    def __init__(self, tokens: list[Token], doc_title: str, title_index: int | None) -> None:
+        self.tokens = tokens
+        self.title_index = title_index
+        self.secs: list[_Sec] = [_Sec(doc_title, 0, None, ())]
+        self.steps: list[tuple[int, _StepB]] = []  # (owning section, step)
+        self.blocks: list[tuple[int, Block]] = []
+        self.cur = 0
+        self.stack: list[int] = []  # open heading sections
+        self.title_parent: tuple[str, ...] = ()
+        self.label = ""
+        self.info = False
+        self.pending_text: str | None = None
+        self.last_step: _StepB | None = None
+        self.item: _StepB | None = None
+        self.list_depth = 0
+        self.row: list[Token] | None = None
+        self.row_line: int | None = None
+        self.in_tbody = False
+
+    @property
+    def heading(self) -> str:
+        return self.secs[self.cur].title
+
+    def run(self) -> None:
+        toks = self.tokens
+        i = 0
+        while i < len(toks):
+            tok = toks[i]
+            t = tok.type
+            line = tok.map[0] + 1 if tok.map else None
+            if t == "heading_open":
+                inline = toks[i + 1] if i + 1 < len(toks) else None
+                title = _plain_inline(inline) if inline is not None else ""
+                self._heading(int(tok.tag[1:]), title, line, i)
+                i += 3
+                continue
+            if t in {"bullet_list_open", "ordered_list_open"}:
+                self.list_depth += 1
+            elif t in {"bullet_list_close", "ordered_list_close"}:
+                self.list_depth -= 1
+            elif t == "list_item_open" and self.list_depth == 1:
+                self.item = _StepB([], line, self.label, self.heading, info=self.info)
+            elif t == "list_item_close" and self.list_depth == 1 and self.item is not None:
+                self._finish_item()
+            elif t == "inline":
+                self._inline(tok, toks[i - 1] if i else None)
+            elif t in {"fence", "code_block"}:
+                self._code(tok.info if t == "fence" else "", tok.content, line)
+            elif t == "tbody_open":
+                self.in_tbody = True
+            elif t == "tbody_close":
+                self.in_tbody = False
+            elif t == "tr_open" and self.in_tbody:
+                self.row, self.row_line = [], line
+            elif t == "tr_close" and self.row is not None:
+                self._finish_row()
+            elif t == "hr":
+                self.pending_text, self.last_step = None, None
+            i += 1
+
+    def _heading(self, level: int, title: str, line: int | None, index: int) -> None:
+        self.label, self.pending_text, self.last_step, self.item = "", None, None, None
+        self.info = is_info_label(_strip_decor(title))
+        if index == self.title_index:
+            self.secs[0].title, self.secs[0].line = title, line
+            self.title_parent = (title,)
+            self.secs[0].body.append(title)
+            return
+        while self.stack and self.secs[self.stack[-1]].level >= level:
+            self.stack.pop()
+        parents = self.title_parent + tuple(self.secs[j].title for j in self.stack)
+        sec = _Sec(title, level, line, parents)
+        sec.body.append(title)
+        sec.alerts.extend(heading_alerts(title))
+        m = _HEADING_SEVERITY.search(title)
+        if m:
+            sec.severity = m.group(1).upper()
+        m = _HEADING_DURATION.search(title)
+        if m:
+            sec.duration = m.group(1).strip()
+        self.secs.append(sec)
+        self.cur = len(self.secs) - 1
+        self.stack.append(self.cur)
+
+    def _commands_in(self, tok: Token, line: int | None) -> list[Command]:
+        return [make_command("bash", c.content.strip().removeprefix("$ ").strip(), line,
+                             inline=True)
+                for c in tok.children or [] if c.type == "code_inline"
+                and is_command_line(c.content)]
+
+    def _inline(self, tok: Token, prev: Token | None) -> None:
+        sec = self.secs[self.cur]
+        line = tok.map[0] + 1 if tok.map else None
+        content = tok.content
+        sec.body.append(_plain_inline(tok))
+        if self.row is not None:
+            self.row.append(tok)
+            return
+        if self.item is not None:
+            self._item_inline(tok, content, line)
+            return
+        if prev is None or prev.type != "paragraph_open":
+            return
+        rest_lines: list[str] = []
+        for raw in content.split("\n"):
+            if not self._meta_line(raw, sec):
+                rest_lines.append(raw)
+        rest = "\n".join(rest_lines).strip()
+        if not rest:
+            self.pending_text, self.last_step = None, None
+            return
+        label = _LABEL.match(rest)
+        if label and len(label.group(1)) <= 60:
+            self.label = label.group(1).strip().rstrip(":").strip()
+            self.info = is_info_label(self.label)
+            if not label.group(2).strip():
+                self.pending_text, self.last_step = self.label, None
+                return
+        commands = self._commands_in(tok, line)
+        if commands:
+            step = _StepB([rest], line, self.label, self.heading, commands=commands)
+            self._add_step(step)
+            self.pending_text, self.last_step = None, step
+        else:
+            self.pending_text, self.last_step = rest, None
+            if rest.endswith(":"):  # "Symptoms you may see:" introduces notes, "Then:" steps
+                self.info = is_info_label(rest)
+
+    def _meta_line(self, raw: str, sec: _Sec) -> bool:
+        m = _META.match(raw)
+        if not m:
+            return False
+        key = m.group(1).strip().rstrip(":").strip().lower()
+        value = m.group(2).strip().lstrip(":").strip()
+        if key in _ALERT_KEYS:
+            for name in alert_names(value):
+                if name not in sec.alerts:
+                    sec.alerts.append(name)
+        elif key in _SEVERITY_KEYS and value:
+            sec.severity = value.replace("`", "").strip()
+        elif key in _DURATION_KEYS and value:
+            sec.duration = value.replace("`", "").strip()
+        else:
+            return False
+        sec.meta = True
+        return True
+
+    def _item_inline(self, tok: Token, content: str, line: int | None) -> None:
+        item = self.item
+        assert item is not None
+        depth = self.list_depth
+        text = content
+        if not item.lines and depth == 1:
+            m = re.match(r"^\[([ xX])\]\s+", text)
+            if m:
+                item.task = True
+                text = text[m.end():]
+            if self._meta_line(text, self.secs[self.cur]) and "\n" not in text:
+                item.info = True  # `- **Severity**: P1` is metadata, not a step
+                return
+        prefix = "  " * (depth - 2) + "- " if depth > 1 else ""
+        item.lines.extend(prefix + ln if k == 0 else ln for k, ln in enumerate(text.split("\n")))
+        item.commands.extend(self._commands_in(tok, line))
+
+    def _finish_item(self) -> None:
+        item = self.item
+        self.item = None
+        assert item is not None
+        if item.info and not item.commands:
+            return
+        self._add_step(item)
+        self.pending_text, self.last_step = None, None
+
+    def _finish_row(self) -> None:
+        cells = self.row or []
+        self.row = None
+        commands = [c for cell in cells for c in self._commands_in(cell, self.row_line)]
+        if commands:
+            text = " | ".join(cell.content.strip() for cell in cells)
+            self._add_step(_StepB([text], self.row_line, self.label, self.heading,
+                                  commands=commands))
+        self.pending_text, self.last_step = None, None
+
+    def _code(self, info: str, content: str, line: int | None) -> None:
+        block, command = classify_block(info, content, line)
+        self.blocks.append((self.cur, block))
+        self.secs[self.cur].body.append(content if command else "")
+        if self.item is not None:
+            self.item.blocks.append(block)
+            if command:
+                self.item.commands.append(command)
+            return
+        if command:
+            text = self.pending_text if self.pending_text is not None else self.label
+            step = _StepB([text] if text else [], line, self.label, self.heading,
+                          commands=[command], blocks=[block])
+            self._add_step(step)
+            self.pending_text, self.last_step = None, step
+        elif self.last_step is not None:
+            self.last_step.blocks.append(block)
+
+    def _add_step(self, step: _StepB) -> None:
+        self.steps.append((self.cur, step))
+
+
+def _title_heading(tokens: list[Token]) -> tuple[int | None, str | None]:
+    heads = [(i, t) for i, t in enumerate(tokens) if t.type == "heading_open"]
+    if len(heads) >= 2 and heads[0][1].tag == "h1" and sum(t.tag == "h1" for _, t in heads) == 1:
+        i = heads[0][0]
+        return i, _plain_inline(tokens[i + 1])
+    return None, None
+
+
+def parse_runbook(text: str, file: str, *, source: Path | None = None,
+                  bundled: bool = False) -> Runbook:
+    """Parse one Markdown runbook; `file` is its name relative to its runbook dir."""
+    text = text.replace("\r\n", "\n").lstrip("\ufeff")
+    front, body, _ = _split_front_matter(text)
+    problems: list[Problem] = []
+    fm_alerts = _as_names(front.get("alerts") or front.get("alert"))
+    fm_vars = [v for v in _as_names(front.get("vars") or front.get("variables"))]
+    try:
+        tokens = _MD.parse(body)
+    except Exception as exc:  # markdown-it is total in practice; a bug there is one problem
+        problems.append(Problem(file, f"cannot parse Markdown: {exc}"))
+        tokens = []
+    title_index, doc_title = _title_heading(tokens)
+    stem = file.rsplit("/", 1)[-1].removesuffix(".md")
+    title = str(front.get("title") or doc_title or stem)
+    walker = _Walker(tokens, title, title_index)
+    try:
+        walker.run()
+    except Exception as exc:  # never let one odd document stop the library loading
+        problems.append(Problem(file, f"could not read the runbook's structure: {exc!r}"))
+    secs = walker.secs
+    top = secs[0]
+    own_steps = {k for k, _ in walker.steps}
+    own_blocks = {k for k, _ in walker.blocks}
+    keep_top = 0 in own_steps or 0 in own_blocks or top.meta or (
+        len(secs) == 1 and body.strip() != "")
+    # extent: a section encloses the sections after it with a deeper level
+    ends: list[int] = []
+    for k, sec in enumerate(secs):
+        j = k + 1
+        while j < len(secs) and (k == 0 or secs[j].level > sec.level):
+            j += 1
+        ends.append(j)
+    order = [k for k in range(len(secs)) if k > 0 or keep_top]
+    slugs: dict[str, int] = {}
+    sections: list[Section] = []
+    top_level: list[int] = []
+    for k in order:
+        enclosed = any(o < k < ends[o] for o in order if o != k)
+        if not enclosed:
+            top_level.append(k)
+    all_alerts = {a.lower() for k in order for a in secs[k].alerts}
+    for k in order:
+        sec = secs[k]
+        base = slugify(sec.title)
+        n = slugs.get(base, 0)
+        slugs[base] = n + 1
+        slug = base if n == 0 else f"{base}-{n}"
+        alerts = list(sec.alerts)
+        explicit = [a for a in fm_alerts if a.lower() in {x.lower() for x in alerts}]
+        if k in top_level:
+            for a in fm_alerts:
+                if a.lower() not in all_alerts and a not in alerts:
+                    alerts.append(a)
+                    explicit.append(a)
+        steps = tuple(s.freeze() for o, s in walker.steps if k <= o < ends[k])
+        blocks = tuple(b for o, b in walker.blocks if k <= o < ends[k])
+        body_text = "\n".join(p for o in range(k, ends[k]) for p in secs[o].body if p)
+        sections.append(Section(
+            file=file, slug=slug, title=sec.title, level=sec.level,
+            parents=sec.parents if k else (), alerts=tuple(alerts),
+            explicit_alerts=tuple(explicit), severity=sec.severity, duration=sec.duration,
+            steps=steps, blocks=blocks, body=body_text, line=sec.line, source=source,
+            bundled=bundled))
+    return Runbook(file=file, title=title, sections=tuple(sections), alerts=tuple(fm_alerts),
+                   variables=tuple(fm_vars), problems=tuple(problems), source=source,
+                   bundled=bundled, blocks=tuple(b for _, b in walker.blocks))

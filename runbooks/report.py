@@ -1,0 +1,173 @@
+"""A Markdown incident timeline from the journal: detected, steps run, recovered, durations.
+
+An incident opens at the first alert firing or panel turning warn/crit and closes at a
+`recovered` event or when every alert has resolved and every panel is ok again. Steps
+run while nothing was firing are listed as their own group ("Steps outside an incident").
+Commands come from the journal, where they were masked already; they are masked again
+here in case the journal was written by something else.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from runbooks.secrets import mask_secrets
+
+
+@dataclass
+class Incident:
+    events: list[dict[str, Any]] = field(default_factory=list)
+    detected: float | None = None
+    recovered: float | None = None
+    alerts: list[str] = field(default_factory=list)
+    manual: bool = False  # only steps, nothing detected
+
+
+def _ts(event: dict[str, Any]) -> float:
+    try:
+        return float(event.get("ts", 0.0))
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def clock(ts: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
+
+
+def human_duration(seconds: float) -> str:
+    seconds = max(0.0, seconds)
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, sec = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes}m {sec:02d}s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes:02d}m"
+
+
+def group_incidents(events: list[dict[str, Any]]) -> list[Incident]:
+    incidents: list[Incident] = []
+    current: Incident | None = None
+    firing: set[str] = set()
+    bad_panels: set[str] = set()
+    for event in sorted(events, key=_ts):
+        kind = event.get("type")
+        opens = (kind == "alert" and event.get("state") == "firing") or (
+            kind == "status" and event.get("to") in {"warn", "crit"})
+        if opens and (current is None or current.manual):
+            current = Incident(detected=_ts(event))
+            incidents.append(current)
+        if kind in {"step_started", "step_output", "step_finished"} and current is None:
+            current = Incident(manual=True)
+            incidents.append(current)
+        if current is None:
+            continue
+        current.events.append(event)
+        if kind == "alert":
+            name = str(event.get("name", ""))
+            if event.get("state") == "firing":
+                firing.add(name)
+                if name not in current.alerts:
+                    current.alerts.append(name)
+            elif event.get("state") == "resolved":
+                firing.discard(name)
+        elif kind == "status":
+            panel = str(event.get("panel", ""))
+            if event.get("to") in {"warn", "crit"}:
+                bad_panels.add(panel)
+                for name in event.get("alerts") or []:
+                    if name not in current.alerts:
+                        current.alerts.append(str(name))
+            else:
+                bad_panels.discard(panel)
+        closes = kind == "recovered" or (
+            kind in {"alert", "status"} and not current.manual and not firing and not bad_panels)
+        if closes and not current.manual:
+            current.recovered = _ts(event)
+            current, firing, bad_panels = None, set(), set()
+    return incidents
+
+
+def _step_lines(incident: Incident) -> list[str]:
+    lines: list[str] = []
+    finished = {(e.get("ref"), e.get("step")): e for e in incident.events
+                if e.get("type") == "step_finished"}
+    outputs = {(e.get("ref"), e.get("step")): e for e in incident.events
+               if e.get("type") == "step_output"}
+    for e in incident.events:
+        kind = e.get("type")
+        when = clock(_ts(e))
+        if kind == "alert":
+            lines.append(f"- {when} alert **{e.get('name')}** {e.get('state')}"
+                         + (f" ({e.get('panel')})" if e.get("panel") else ""))
+        elif kind == "status":
+            lines.append(f"- {when} panel **{e.get('panel')}** {e.get('from')} → {e.get('to')}")
+        elif kind == "step_started":
+            key = (e.get("ref"), e.get("step"))
+            command = mask_secrets(str(e.get("command", "")))
+            who = f"{e.get('user', '?')}@{e.get('host', '?')}"
+            end = finished.pop(key, None)
+            if end is None:
+                result = "**did not finish** (no result recorded)"
+            elif end.get("cancelled"):
+                result = f"cancelled after {human_duration(float(end.get('duration', 0)))}"
+            elif end.get("timed_out"):
+                result = f"timed out after {human_duration(float(end.get('duration', 0)))}"
+            else:
+                result = (f"exit {end.get('exit')} in "
+                          f"{human_duration(float(end.get('duration', 0)))}")
+            lines.append(f"- {when} step {e.get('step')} of `{e.get('ref')}` by {who}: {result}")
+            fence = "````" if "```" in command else "```"
+            lines.append(f"  {fence}{'sql' if e.get('lang') == 'sql' else 'bash'}")
+            lines.extend(f"  {ln}" for ln in command.split("\n"))
+            lines.append(f"  {fence}")
+            out = outputs.get(key)
+            if out and out.get("tail"):
+                lines.append("  Output (last lines):")
+                lines.append("  ```text")
+                lines.extend(f"  {mask_secrets(str(ln))}" for ln in out["tail"][-10:])
+                lines.append("  ```")
+        elif kind == "recovered":
+            names = ", ".join(e.get("alerts") or [])
+            lines.append(f"- {when} **recovered**" + (f": {names}" if names else ""))
+    return lines
+
+
+def render_report(events: list[dict[str, Any]]) -> str:
+    """The whole journal as Markdown, oldest incident first."""
+    incidents = group_incidents(events)
+    out = ["# Incident timeline", ""]
+    if not incidents:
+        out.append("Nothing was detected and no step was run.")
+        return "\n".join(out) + "\n"
+    number = 0
+    for inc in incidents:
+        if inc.manual:
+            start = _ts(inc.events[0]) if inc.events else 0.0
+            out.append(f"## Steps outside an incident ({clock(start)})")
+        else:
+            number += 1
+            names = ", ".join(inc.alerts) or "status change"
+            out.append(f"## Incident {number}: {names}")
+            out.append("")
+            assert inc.detected is not None
+            out.append(f"- **Detected:** {clock(inc.detected)}")
+            if inc.recovered is not None:
+                out.append(f"- **Recovered:** {clock(inc.recovered)}")
+                out.append(f"- **Time to recover:** "
+                           f"{human_duration(inc.recovered - inc.detected)}")
+            else:
+                out.append("- **Recovered:** not yet")
+            steps = [e for e in inc.events if e.get("type") == "step_started"]
+            if steps:
+                first = _ts(steps[0])
+                out.append(f"- **Time to first step:** {human_duration(first - inc.detected)}")
+            out.append(f"- **Steps run:** {len(steps)}")
+        out.append("")
+        out.append("### Timeline")
+        out.append("")
+        out.extend(_step_lines(inc))
+        out.append("")
+    return "\n".join(out)
