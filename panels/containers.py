@@ -1,8 +1,12 @@
 """Containers on a Docker engine: state, health, restarts, CPU and memory per container.
 
-The Docker SDK blocks, so every call runs in this panel's own thread pool; per-container
-inspect and stats calls fan out concurrently so 100 containers fit in one refresh.
-`docker` itself is imported lazily, in a worker thread, never before the first frame.
+The Docker SDK blocks, so list and per-container inspect calls fan out over this panel's
+own thread pool. Stats come from one streaming subscription per running container (as
+`docker stats` does), each read by a daemon thread that keeps only the newest frame:
+dockerd 20.10 answers even a `one_shot` stats call only at its collector's next tick (a
+1 s sleep plus a sequential pass over the subscribed containers), so 100 one-shot calls
+take over a second, while a stream delivers every tick by itself and `collect()` only
+reads what has arrived. `docker` is imported lazily, in a worker thread.
 
 Rules: `ContainerDown` fires per container (target = container name) when it is
 exited, dead or restarting, when its healthcheck says unhealthy, when it sits in
@@ -18,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 import time
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -31,8 +36,13 @@ from panels.errors import SourceAbsent
 DEFAULT_HOST = "unix:///var/run/docker.sock"
 #: states in which a container is not doing its job
 DOWN_STATES = frozenset({"exited", "dead", "restarting"})
-#: enough parallel calls that dockerd, not the client, is the limit on a 2-core host
-DEFAULT_WORKERS = 16
+#: enough parallel inspect calls that dockerd, not the client, is the limit on 2 cores
+DEFAULT_WORKERS = 8
+#: a stats stream sends a frame per collector tick (~1 s plus ~2.5 ms per container), so a
+#: read timeout this long only fires when the engine has really stopped answering
+STREAM_READ_TIMEOUT = 60.0
+#: connections kept per client; each stats stream holds one while it runs
+POOL_SIZE = 1024
 
 
 @dataclass(frozen=True)
@@ -95,6 +105,8 @@ class _Raw:
 
 #: a CPU counter reading kept between polls: (container total ns, host system ns)
 CpuReading = tuple[int, int]
+#: how long the first collect waits for new streams' first frames (one engine tick)
+FIRST_FRAME_WAIT_S = 2.5
 
 
 class ContainersPanel(Panel[ContainersSample]):
@@ -122,8 +134,9 @@ class ContainersPanel(Panel[ContainersSample]):
         self.all = all
         self.names = tuple(names) if names else ()
         self.max_workers = max_workers
-        self._client: Any = None
+        self._client: _Clients | None = None
         self._pool: ThreadPoolExecutor | None = None
+        self._streams = StatsStreams()
         self._cpu_prev: dict[str, CpuReading] = {}
 
     @property
@@ -143,18 +156,28 @@ class ContainersPanel(Panel[ContainersSample]):
         client = await loop.run_in_executor(pool, self._connect)
         # a watch list must see stopped containers too, or a crashed one would vanish
         listing = await loop.run_in_executor(
-            pool, lambda: client.containers(all=self.all or bool(self.names)))
+            pool, lambda: client.calls.containers(all=self.all or bool(self.names)))
         if self.names:
             wanted = set(self.names)
             listing = [c for c in listing if _name(c) in wanted]
-        raws = await asyncio.gather(
-            *(loop.run_in_executor(pool, _measure, client, entry) for entry in listing))
+        started = time.monotonic()
+        inspected = await asyncio.gather(
+            *(loop.run_in_executor(pool, _inspect, client, entry) for entry in listing))
+        running = [ins["Id"] for _, ins in filter(None, inspected)
+                   if (ins.get("State") or {}).get("Status") == "running"]
+        # Thread.start() waits for each thread to run: 100 of them would stall the loop
+        fresh = await loop.run_in_executor(pool, self._streams.follow, client.streams, running)
+        # a container seen for the first time: give its stream one engine tick to deliver
+        budget = min(FIRST_FRAME_WAIT_S, self.timeout - (time.monotonic() - started) - 0.5)
+        await self._streams.wait_for_frames(fresh, budget)
         now = time.time()
         infos: list[ContainerInfo] = []
         seen: dict[str, CpuReading] = {}
-        for raw in raws:
-            if raw is None:  # removed between listing and inspect
+        for item in inspected:
+            if item is None:  # removed between listing and inspect
                 continue
+            entry, ins = item
+            raw = _Raw(entry, ins, self._streams.frame(ins["Id"]))
             info, reading = self._read(raw, now)
             infos.append(info)
             if reading is not None:
@@ -170,10 +193,14 @@ class ContainersPanel(Panel[ContainersSample]):
             self._pool = ThreadPoolExecutor(self.max_workers, thread_name_prefix="opsdash-docker")
         return self._pool
 
-    def _connect(self) -> Any:
-        """One client per panel, kept: requests reconnects by itself when the engine returns."""
+    def _connect(self) -> _Clients:
+        """Clients kept per panel: requests reconnects by itself when the engine returns."""
         if self._client is None:
-            self._client = api_client(self.docker_host, self.timeout, self.max_workers)
+            calls = api_client(self.docker_host, self.timeout, POOL_SIZE)
+            # same engine and API version; only the read timeout differs
+            streams = api_client(self.docker_host, STREAM_READ_TIMEOUT, POOL_SIZE,
+                                 version=calls.api_version)
+            self._client = _Clients(calls, streams)
         return self._client
 
     def _read(self, raw: _Raw, now: float) -> tuple[ContainerInfo, CpuReading | None]:
@@ -208,12 +235,13 @@ class ContainersPanel(Panel[ContainersSample]):
         return info, reading
 
     async def aclose(self) -> None:
-        client, pool = self._client, self._pool
-        self._client = self._pool = None
+        clients, pool = self._client, self._pool
+        self._client, self._pool = None, None
+        self._streams.close()
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
-        if client is not None:
-            await asyncio.to_thread(client.close)
+        if clients is not None:
+            await asyncio.to_thread(clients.close)
 
     # -- metrics and rules -------------------------------------------------------------
 
@@ -274,7 +302,8 @@ def restart_container(docker_host: str | None, name: str, timeout: int = 10) -> 
 # -- engine access and arithmetic ---------------------------------------------------------
 
 
-def api_client(docker_host: str | None, timeout: float, pool_size: int = 4) -> Any:
+def api_client(docker_host: str | None, timeout: float, pool_size: int = 4,
+               version: str = "auto") -> Any:
     """A low-level client; a unix socket that does not exist means no engine here (unknown).
 
     With no host given, DOCKER_HOST and the TLS variables apply as for the docker CLI.
@@ -288,22 +317,96 @@ def api_client(docker_host: str | None, timeout: float, pool_size: int = 4) -> A
     path = _unix_path(host)
     if path is not None and not os.path.exists(path):
         raise SourceAbsent(f"no Docker engine at {host} (no socket)")
-    return docker.APIClient(version="auto", timeout=timeout, max_pool_size=pool_size, **kwargs)
+    return docker.APIClient(version=version, timeout=timeout, max_pool_size=pool_size, **kwargs)
 
 
-def _measure(client: Any, entry: dict[str, Any]) -> _Raw | None:
-    """Inspect one container and, if it runs, take one one-shot stats reading."""
+def _inspect(clients: _Clients, entry: dict[str, Any]
+             ) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """Inspect one container (restarts, health, start time live only here); None if gone."""
     import docker.errors
 
     try:
-        inspect: dict[str, Any] = client.inspect_container(entry["Id"])
-        stats = None
-        if (inspect.get("State") or {}).get("Status") == "running":
-            # one_shot: answer at once instead of waiting ~1 s for a second cgroup read
-            stats = client.stats(entry["Id"], stream=False, one_shot=True)
+        return entry, dict(clients.calls.inspect_container(entry["Id"]))
     except docker.errors.NotFound:
         return None
-    return _Raw(entry, inspect, stats)
+
+
+@dataclass(frozen=True)
+class _Clients:
+    calls: Any  # list, inspect: short timeout
+    streams: Any  # stats streams: long read timeout
+
+    def close(self) -> None:
+        self.calls.close()
+        self.streams.close()
+
+
+class StatsStreams:
+    """One stats stream per running container; the newest frame of each, behind a lock.
+
+    Threads only write frames; the event loop only reads them. A thread checks its stop
+    flag at every frame, and dockerd keeps sending (empty) frames for a stopped container
+    and ends the stream when it is removed, so a stopped stream ends within a tick.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._frames: dict[str, dict[str, Any]] = {}
+        self._stops: dict[str, threading.Event] = {}
+
+    def follow(self, client: Any, ids: Iterable[str]) -> list[str]:
+        """Stream exactly these containers; returns the ids whose streams start now."""
+        wanted = set(ids)
+        started: list[tuple[str, threading.Event]] = []
+        with self._lock:
+            for cid in [c for c in self._stops if c not in wanted]:
+                self._stops.pop(cid).set()
+                self._frames.pop(cid, None)
+            for cid in wanted - self._stops.keys():
+                self._stops[cid] = threading.Event()
+                started.append((cid, self._stops[cid]))
+        for cid, stop in started:
+            threading.Thread(target=self._run, args=(client, cid, stop), daemon=True,
+                             name=f"opsdash-stats-{cid[:12]}").start()
+        return [cid for cid, _ in started]
+
+    def _run(self, client: Any, cid: str, stop: threading.Event) -> None:
+        try:
+            for frame in client.stats(cid, stream=True, decode=True):
+                if stop.is_set():
+                    break
+                if str(frame.get("read", "")).startswith("0001-"):
+                    continue  # the collector's placeholder for a container not running
+                with self._lock:
+                    if self._stops.get(cid) is stop:
+                        self._frames[cid] = frame
+        except Exception:  # engine gone or container removed: the next collect restarts it
+            pass
+        finally:
+            with self._lock:
+                if self._stops.get(cid) is stop:
+                    del self._stops[cid]
+                    self._frames.pop(cid, None)
+
+    def frame(self, cid: str) -> dict[str, Any] | None:
+        with self._lock:
+            return self._frames.get(cid)
+
+    async def wait_for_frames(self, ids: list[str], budget: float) -> None:
+        """Wait (without blocking the loop) until these streams have a frame, or budget ends."""
+        deadline = time.monotonic() + budget
+        pending = list(ids)
+        while pending and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+            with self._lock:
+                pending = [c for c in pending if c not in self._frames and c in self._stops]
+
+    def close(self) -> None:
+        with self._lock:
+            for stop in self._stops.values():
+                stop.set()
+            self._stops.clear()
+            self._frames.clear()
 
 
 def cpu_percent(stats: Mapping[str, Any], prev: CpuReading | None
