@@ -151,6 +151,7 @@ class ContainersPanel(Panel[ContainersSample]):
     # -- collect -----------------------------------------------------------------------
 
     async def collect(self) -> ContainersSample:
+        started = time.monotonic()
         loop = asyncio.get_running_loop()
         pool = self._executor()
         client = await loop.run_in_executor(pool, self._connect)
@@ -160,7 +161,6 @@ class ContainersPanel(Panel[ContainersSample]):
         if self.names:
             wanted = set(self.names)
             listing = [c for c in listing if _name(c) in wanted]
-        started = time.monotonic()
         inspected = await asyncio.gather(
             *(loop.run_in_executor(pool, _inspect, client, entry) for entry in listing))
         running = [ins["Id"] for _, ins in filter(None, inspected)
