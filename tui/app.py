@@ -14,6 +14,7 @@ Integration points for other parts of the app:
 
 from __future__ import annotations
 
+import re
 import socket
 import time
 from collections.abc import Callable
@@ -155,13 +156,14 @@ class OpsdashApp(App[int]):
                 if spec.kind in grouped:
                     continue
                 grouped.add(spec.kind)
-                group = GroupCard(spec.kind, members)
+                group = GroupCard(spec.kind, members, id=card_dom_id(spec.kind, "group"))
                 self._group_members[group.panel_id] = [pid for pid, _ in members]
                 for pid, _ in members:
                     self._card_of[pid] = group
                 cards.append(group)
             else:
-                card = PanelCard(f"{spec.kind}:{spec.name}", spec.kind, spec.name)
+                card = PanelCard(f"{spec.kind}:{spec.name}", spec.kind, spec.name,
+                                 id=card_dom_id(spec.kind, spec.name))
                 self._card_of[card.panel_id] = card
                 cards.append(card)
         return cards
@@ -315,6 +317,11 @@ class OpsdashApp(App[int]):
     async def on_unmount(self) -> None:
         # also on ctrl+c or an exception: every worker cancelled, every panel closed
         await self.shutdown_panels()
+
+
+def card_dom_id(kind: str, name: str) -> str:
+    """`card-redis-broker`: a stable DOM id for tests, CSS and other engineers' code."""
+    return "card-" + re.sub(r"[^A-Za-z0-9_-]", "_", f"{kind}-{name}")
 
 
 def journal_hook(path: Path | None) -> StatusHook | None:

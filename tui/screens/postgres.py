@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Label
+from textual.widgets import DataTable, Label, Static
 
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.drilldown import DrillDownScreen
@@ -28,6 +28,7 @@ class PostgresScreen(DrillDownScreen):
     DEFAULT_CSS = """
     PostgresScreen #pg-figures { height: 1; padding: 0 1; }
     PostgresScreen DataTable { height: 1fr; }
+    PostgresScreen #pg-query { height: auto; max-height: 4; padding: 0 1; background: $boost; }
     """
 
     BINDINGS = [
@@ -46,6 +47,16 @@ class PostgresScreen(DrillDownScreen):
         for label, key in COLUMNS:
             table.add_column(label, key=key)
         yield table
+        yield Static("", id="pg-query", markup=False)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_query()
+
+    def _show_query(self) -> None:
+        backend = self.selected_backend()
+        text = "" if backend is None else \
+            f"pid {backend['pid']}: {' '.join((backend.get('query') or '').split())}"
+        self.query_one("#pg-query", Static).update(text)
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -72,6 +83,7 @@ class PostgresScreen(DrillDownScreen):
         table = self.query_one(DataTable)
         sync_rows(table, rows)
         self._sort(table)
+        self._show_query()
 
     def _sort(self, table: DataTable[Any]) -> None:
         if table.row_count:

@@ -79,9 +79,17 @@ class CardBase(Vertical, can_focus=True):
         self.remove_class(*STATUS_CLASSES)
         self.add_class(status_class(status))
 
+    _selected_before_click = False
+
+    def focus_on_click(self) -> bool:
+        # Textual asks this on mouse down, just before it moves focus here: remember
+        # whether the card was already selected, so this click opens it rather than selects
+        self._selected_before_click = self.has_focus
+        return True
+
     async def _on_click(self, event: events.Click) -> None:
         # first click selects; a second click (or a double-click) opens the drill-down
-        if event.chain >= 2 or self.has_focus:
+        if event.chain >= 2 or self._selected_before_click:
             self.post_message(DrillDown(self.panel_id))
         else:
             self.focus()
