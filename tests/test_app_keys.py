@@ -20,7 +20,7 @@ from tui.screens.health import HealthScreen
 from tui.screens.help import HelpScreen
 from tui.screens.postgres import PostgresScreen
 from tui.screens.redis import RedisScreen
-from tui.widgets.card import CardBase, PanelCard
+from tui.widgets.card import CardBase
 from tui.widgets.grid import CardGrid
 from tui.widgets.group_card import GroupCard
 from tui.widgets.header import DashHeader

@@ -1,0 +1,205 @@
+"""The dashboard against real targets: outages seen live, recovery without a restart,
+a hanging target that never stalls the UI, pause and refresh-now, the journal hook,
+every connection closed on quit, and a Postgres backend cancelled from the drill-down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+import pytest
+from textual.pilot import Pilot
+
+from panels.base import Panel, Status
+from panels.health import HealthPanel
+from panels.postgres import PostgresPanel
+from panels.redis import RedisPanel
+from tests.fixtures.http import HTTPService
+from tests.fixtures.postgres import PostgresServer
+from tests.fixtures.redis import RedisServer
+from tests.test_app_support import config_for
+from tui.app import OpsdashApp
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.help import HelpScreen
+from tui.screens.postgres import PostgresScreen
+from tui.widgets.card import PanelCard
+
+REFRESH = 0.2
+
+
+def live_app(items: list[Panel[Any]], **kwargs: Any) -> OpsdashApp:
+    return OpsdashApp(config_for(items, refresh=REFRESH), panel_factory=lambda _: items,
+                      hostname="test", **kwargs)
+
+
+async def until(pilot: Pilot[Any], condition: Callable[[], bool], timeout: float = 15.0,
+                what: str = "condition") -> None:
+    """Let the app run until `condition` holds: live targets answer on their own time."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.05)
+
+
+def status(app: OpsdashApp, panel_id: str) -> Status | None:
+    state = app.states.get(panel_id)
+    return state.status if state else None
+
+
+def card_text(app: OpsdashApp, panel_id: str) -> str:
+    card = next(c for c in app.query(PanelCard) if c.panel_id == panel_id)
+    return " ".join(str(w.render()) for w in card.query("Label, Static"))
+
+
+async def test_redis_going_down_turns_the_card_crit_and_back_to_ok(
+        redis_server: RedisServer) -> None:
+    events: list[dict[str, Any]] = []
+    app = live_app([RedisPanel("broker", url=redis_server.url, queues=["celery"])],
+                   status_hook=events.append)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: status(app, "redis:broker") is Status.OK, what="redis ok")
+        assert "OK" in card_text(app, "redis:broker")
+        redis_server.stop()
+        await until(pilot, lambda: status(app, "redis:broker") is Status.CRIT, what="crit")
+        text = card_text(app, "redis:broker")
+        assert "CRIT" in text and "refused" in text
+        assert "stale" in text  # the age of the last good sample
+        redis_server.start()
+        await until(pilot, lambda: status(app, "redis:broker") is Status.OK, what="recovery")
+        assert "OK" in card_text(app, "redis:broker")
+    changes = [(e["from"], e["to"]) for e in events]
+    assert changes == [("ok", "crit"), ("crit", "ok")]
+    assert events[0]["type"] == "status" and events[0]["panel"] == "redis:broker"
+    assert events[0]["alerts"] == ["RedisUnreachable"]
+
+
+async def test_health_503_then_200_is_seen_without_restart(http_service: HTTPService) -> None:
+    http_service.route("/readyz", body={"database": {"ok": True}})
+    app = live_app([HealthPanel("api", url=http_service.url_for("/readyz"))])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: status(app, "health:api") is Status.OK, what="ok")
+        http_service.route("/readyz", status=503, body={"database": {"ok": False}})
+        await until(pilot, lambda: status(app, "health:api") is Status.CRIT, what="crit")
+        assert "HTTP 503" in card_text(app, "health:api")
+        http_service.route("/readyz", body={"database": {"ok": True}})
+        await until(pilot, lambda: status(app, "health:api") is Status.OK, what="recovery")
+
+
+async def test_a_hanging_target_never_stalls_keys_or_other_panels(
+        http_service: HTTPService, redis_server: RedisServer) -> None:
+    http_service.route("/stuck", hang=True)
+    hanging = HealthPanel("stuck", url=http_service.url_for("/stuck"), timeout=1.0)
+    app = live_app([hanging, RedisPanel("broker", url=redis_server.url)])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: status(app, "redis:broker") is Status.OK, what="redis")
+        before = len(app.history.states("redis:broker"))
+        # while /stuck holds its request open, keys still answer at once ...
+        await pilot.press("right")
+        assert isinstance(app.focused, PanelCard) and app.focused.panel_id == "redis:broker"
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        # ... redis keeps being polled, and the stuck target turns crit by its timeout
+        await until(pilot, lambda: status(app, "health:stuck") is Status.CRIT, timeout=5,
+                    what="timeout crit")
+        assert app.states["health:stuck"].error is not None
+        assert app.states["health:stuck"].error.kind == "timeout"
+        assert len(app.history.states("redis:broker")) > before + 2
+
+
+async def test_pause_stops_polling_and_refresh_now_polls_once(
+        http_service: HTTPService) -> None:
+    http_service.route("/readyz", body={"ok": True})
+    app = live_app([HealthPanel("api", url=http_service.url_for("/readyz"))])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: http_service.hits("/readyz") >= 2, what="polls")
+        await pilot.press("p")
+        await pilot.pause(REFRESH * 2)  # let a poll that was in flight finish
+        paused_at = http_service.hits("/readyz")
+        await pilot.pause(REFRESH * 4)
+        assert http_service.hits("/readyz") == paused_at
+        await pilot.press("R")
+        await until(pilot, lambda: http_service.hits("/readyz") == paused_at + 1,
+                    what="refresh-now poll")
+        await pilot.press("p")
+        await until(pilot, lambda: http_service.hits("/readyz") >= paused_at + 3,
+                    what="resumed polling")
+
+
+async def test_quit_cancels_workers_and_closes_every_panel(redis_server: RedisServer) -> None:
+    panel = RedisPanel("broker", url=redis_server.url)
+    app = live_app([panel])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: status(app, "redis:broker") is Status.OK, what="ok")
+        assert panel._client is not None
+        workers = [w for w in app.workers if w.name.startswith("poll ")]
+        assert workers
+        await pilot.press("q")
+    assert app.return_code == 0
+    assert panel._client is None  # aclose() ran
+    assert all(w.is_finished for w in workers)
+
+
+async def test_cancel_a_real_backend_from_the_postgres_drilldown(
+        postgres_server: PostgresServer) -> None:
+    sleeper = psycopg.connect(postgres_server.dsn, autocommit=True)
+    pid = sleeper.info.backend_pid
+    outcome: list[str] = []
+
+    def sleep() -> None:
+        try:
+            sleeper.execute("SELECT pg_sleep(60)")
+            outcome.append("finished")
+        except psycopg.errors.QueryCanceled:
+            outcome.append("cancelled")
+
+    thread = threading.Thread(target=sleep, daemon=True)
+    thread.start()
+    app = live_app([PostgresPanel("main", dsn=postgres_server.dsn)])
+    try:
+        async with app.run_test(size=(120, 30)) as pilot:
+            def sleeping() -> bool:
+                state = app.states.get("postgres:main")
+                return state is not None and any(
+                    b["pid"] == pid for b in state.metrics.get("activity", []))
+
+            await until(pilot, sleeping, what="the sleeping backend")
+            await pilot.press("enter")
+            screen = app.screen
+            assert isinstance(screen, PostgresScreen)
+            await until(pilot, lambda: screen.selected_backend() is not None, what="rows")
+            await pilot.press("s", "s", "s")  # sort by pid: ours is the only pg_sleep
+            table = screen.query_one("DataTable")
+            for _ in range(table.row_count):  # type: ignore[attr-defined]
+                selected = screen.selected_backend()
+                if selected and selected["pid"] == pid:
+                    break
+                await pilot.press("down")
+            await pilot.press("c")
+            assert isinstance(app.screen, ConfirmScreen)
+            assert f"pid {pid}" in str(app.screen.query_one("#confirm-text").render())
+            await pilot.press("y")
+            await until(pilot, lambda: bool(outcome), what="the cancel")
+    finally:
+        thread.join(timeout=5)
+        sleeper.close()
+    assert outcome == ["cancelled"]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+async def test_real_panels_fill_the_screen_at_both_sizes(
+        size: tuple[int, int], redis_server: RedisServer, http_service: HTTPService) -> None:
+    http_service.route("/readyz", body={"ok": True})
+    app = live_app([HealthPanel("api", url=http_service.url_for("/readyz")),
+                    RedisPanel("broker", url=redis_server.url)])
+    async with app.run_test(size=size) as pilot:
+        await until(pilot, lambda: len(app.states) == 2, what="both panels")
+        for card in app.query(PanelCard):
+            assert card.region.right <= size[0]
+            assert card.region.bottom <= size[1] - 1  # above the footer
