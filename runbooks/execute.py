@@ -77,15 +77,15 @@ async def kill_group(proc: asyncio.subprocess.Process, grace: float = 2.0) -> No
     deadline = time.monotonic() + grace
     while time.monotonic() < deadline:
         if proc.returncode is None:
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(proc.wait(), timeout=0.05)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(_leader_exit(proc), timeout=0.05)
         elif not _group_alive(pgid):
             break
         else:
             await asyncio.sleep(0.05)
     _signal_group(pgid, signal.SIGKILL)
     if proc.returncode is None:
-        await proc.wait()
+        await _leader_exit(proc)
 
 
 def _group_alive(pgid: int) -> bool:
@@ -130,6 +130,18 @@ async def _pump(stream: asyncio.StreamReader, name: str, on_line: LineHandler | 
             on_line(name, text)
 
 
+async def _leader_exit(proc: asyncio.subprocess.Process) -> None:
+    """Until bash itself exits. proc.wait() alone also waits for our pipes to close,
+    which a background child (`sleep 300 &`) keeps open for as long as it lives."""
+    waiter = asyncio.ensure_future(proc.wait())
+    try:
+        while proc.returncode is None and not waiter.done():
+            await asyncio.wait({waiter}, timeout=0.05)
+    finally:
+        if not waiter.done():
+            waiter.cancel()
+
+
 async def run_shell(code: str, *, env: Mapping[str, str] | None = None, cwd: str | None = None,
                     timeout: float | None = None, on_line: LineHandler | None = None,
                     grace: float = 2.0) -> StepResult:
@@ -144,7 +156,7 @@ async def run_shell(code: str, *, env: Mapping[str, str] | None = None, cwd: str
     timed_out = False
     try:
         async with asyncio.timeout(timeout):
-            await proc.wait()
+            await _leader_exit(proc)
     except TimeoutError:
         timed_out = True
         await kill_group(proc, grace)

@@ -170,4 +170,4 @@ def render_report(events: list[dict[str, Any]]) -> str:
         out.append("")
         out.extend(_step_lines(inc))
         out.append("")
-    return "\n".join(out)
+    return "\n".join(out).rstrip("\n") + "\n"
