@@ -1,0 +1,128 @@
+"""Regenerate the README's screenshots from the real app (`make screenshots`).
+
+Starts its own real services: the embedded demo HTTP service (health, Prometheus
+metrics, its own traffic) and a redis-server on a free port for the queue; watches them
+and this host; then saves SVGs of the main screen, a drill-down, and a failing state
+(the demo's `down` and `backlog` faults injected) into screenshots/.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from panels.base import Status  # noqa: E402
+from tui.app import OpsdashApp  # noqa: E402
+from tui.config import Config, PanelSpec  # noqa: E402
+from tui.demo.service import DemoService  # noqa: E402
+
+OUT = ROOT / "screenshots"
+QUEUE = "demo:jobs"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_redis(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        sys.exit("redis-server not found: apt-get install redis-server (or make test)")
+    port = free_port()
+    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no", "--dir", str(workdir)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return proc, f"redis://127.0.0.1:{port}/0"
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    sys.exit("redis-server did not start")
+
+
+async def wait_until(pilot: Any, condition: Callable[[], bool], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        await pilot.pause(0.2)
+
+
+async def shoot(config: Config, service: DemoService) -> list[Path]:
+    saved: list[Path] = []
+    app = OpsdashApp(config, title="opsdash", hostname="demo-host")
+
+    def save(name: str) -> None:
+        path = OUT / f"{name}.svg"
+        app.save_screenshot(str(path))
+        saved.append(path)
+
+    async with app.run_test(size=(120, 34)) as pilot:
+        def traffic_ready() -> bool:
+            state = app.states.get("traffic:demo")
+            return bool(state and state.metrics.get("request_rate") is not None
+                        and len(app.history.values("traffic:demo", "request_rate")) >= 8)
+
+        await wait_until(pilot, lambda: len(app.states) == len(config.panels) and
+                         traffic_ready())
+        save("main")
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause(0.5)
+        save("main-80x24")
+        await pilot.resize_terminal(120, 34)
+        await pilot.pause(0.5)
+        app.open_drilldown("traffic:demo")
+        await pilot.pause(1.5)
+        save("drilldown-traffic")
+        await pilot.press("escape")
+        service.inject("down")
+        service.inject("backlog")
+        await wait_until(pilot, lambda: app.states["health:demo"].status is Status.CRIT
+                         and app.states["redis:demo"].metrics.get("queues", {}).get(QUEUE, 0) > 0)
+        await pilot.pause(2.5)
+        save("failing")
+        app.open_drilldown("redis:demo")
+        await pilot.pause(1.0)
+        save("drilldown-redis")
+        await pilot.press("escape", "q")
+    return saved
+
+
+def main() -> int:
+    OUT.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="opsdash-shots-") as tmp:
+        redis_proc, redis_url = start_redis(Path(tmp))
+        service = DemoService(redis_url=redis_url).start()
+        try:
+            config = Config(refresh=1.0, panels=(
+                PanelSpec("health", "demo", {"url": f"{service.url}/readyz"}, timeout=2.0),
+                PanelSpec("traffic", "demo", {"metrics_url": f"{service.url}/metrics"},
+                          timeout=2.0),
+                PanelSpec("redis", "demo", {"url": redis_url, "queues": [QUEUE]}, timeout=2.0),
+                PanelSpec("host", "host", {"mounts": ["/"]}),
+            ))
+            for path in asyncio.run(shoot(config, service)):
+                print(f"wrote {path.relative_to(ROOT)}")
+        finally:
+            service.stop()
+            redis_proc.terminate()
+            redis_proc.wait(timeout=10)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
