@@ -55,7 +55,7 @@ class Library:
                 if sec.slug == slug or sec.slug == slugify(slug):
                     return sec
         refs = [s.ref for s in self.sections]
-        close = difflib.get_close_matches(ref, refs, n=3, cutoff=0.5)
+        close = difflib.get_close_matches(ref, refs, n=3, cutoff=0.8)
         if not close and file:
             close = [r for r in refs if r.startswith(file + "#")][:5]
         hint = f"; did you mean {', '.join(close)}?" if close else (
@@ -109,7 +109,8 @@ def load_library(dirs: Sequence[Path | str] = (), *, bundled: bool = True) -> Li
         try:
             files: list[tuple[str, Path | Traversable]] = [
                 (p.relative_to(path).as_posix(), p) for p in sorted(path.rglob("*.md"))
-                if not any(part.startswith(".") for part in p.relative_to(path).parts)]
+                if not p.is_dir()
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)]
         except OSError as exc:
             lib.problems.append(Problem(str(path), f"cannot list runbook folder: {exc}"))
             continue

@@ -1,0 +1,143 @@
+"""The journal survives a killed writer and never holds a secret; `report` reads it back."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from runbooks.journal import Journal, default_journal_path, read_journal
+from runbooks.report import render_report
+from tui.cli import main
+
+SECRET = "hunter2-Pass"
+
+
+def write_runbook(folder: Path, body: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "ops.md").write_text(body)
+    return folder
+
+
+def wait_for(path: Path, timeout: float = 20.0) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.exists() and path.read_text().strip():
+            return path.read_text().strip()
+        time.sleep(0.05)
+    raise AssertionError(f"{path} never appeared")
+
+
+def test_a_step_killed_with_sigkill_leaves_a_readable_journal(tmp_path: Path) -> None:
+    pidfile = tmp_path / "pid"
+    journal = tmp_path / "journal.jsonl"
+    books = write_runbook(tmp_path / "books",
+                          f"## Hang\n\n```bash\necho $$ > {pidfile}; echo started; "
+                          "sleep 300\n```\n")
+    proc = subprocess.Popen([sys.executable, "-m", "tui.cli", "runbooks", "run", "ops.md#hang",
+                             "--step", "1", "--runbooks", str(books), "--journal", str(journal)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    pgid = int(wait_for(pidfile))
+    try:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+    finally:
+        os.killpg(pgid, signal.SIGKILL)  # the step outlives a SIGKILLed opsdash; clean up
+    # the writer may die mid-line at any moment: simulate the worst case as well
+    with open(journal, "ab") as f:
+        f.write(b'{"ts": 1, "type": "step_fin')
+    read = read_journal(journal)
+    started = [e for e in read.events if e["type"] == "step_started"]
+    assert len(started) == 1
+    assert started[0]["ref"] == "ops.md#hang" and started[0]["step"] == 1
+    assert "sleep 300" in started[0]["command"] and started[0]["user"] and started[0]["host"]
+    assert read.bad_lines == ["line 2: cut short (the writer was killed mid-write?)"]
+    # the next writer starts a fresh line instead of gluing onto the broken one
+    Journal(journal).recovered(["ServiceDown"])
+    read = read_journal(journal)
+    assert [e["type"] for e in read.events] == ["step_started", "recovered"]
+    assert read.bad_lines == ["line 2: not valid JSON"]
+    report = render_report(read.events)
+    assert "did not finish" in report
+
+
+def test_a_dsn_password_never_reaches_the_journal_the_report_or_the_screen(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    journal = tmp_path / "journal.jsonl"
+    books = write_runbook(tmp_path / "books",
+                          "## Show\n\n```bash\necho \"connecting to $DATABASE_URL\"\n```\n")
+    dsn = f"postgresql://app:{SECRET}@127.0.0.1:5432/app"
+    rc = main(["runbooks", "run", "ops.md#show", "--step", "1", "--runbooks", str(books),
+               "--journal", str(journal), "--var", f"DATABASE_URL={dsn}"])
+    assert rc == 0
+    screen = capsys.readouterr()
+    assert "connecting to postgresql://app:****@127.0.0.1:5432/app" in screen.out
+    assert SECRET not in screen.out + screen.err
+    assert SECRET not in journal.read_text()
+    assert main(["report", "--journal", str(journal)]) == 0
+    report = capsys.readouterr().out
+    assert "ops.md#show" in report and "postgresql://app:****@127.0.0.1" in report
+    assert SECRET not in report
+
+
+@pytest.mark.parametrize("text", [
+    f"psql 'host=db user=app password={SECRET}'",
+    f"curl -H 'Authorization: Bearer {SECRET}' https://api",
+    f"redis-cli -a {SECRET} ping",
+    f"API_TOKEN={SECRET} ./deploy.sh",
+    f"PGPASSWORD={SECRET} psql -h db",
+    f"mytool --password {SECRET}",
+    f"redis://:{SECRET}@cache:6379/0",
+])
+def test_every_kind_of_secret_is_masked_in_the_journal(tmp_path: Path, text: str) -> None:
+    journal = Journal(tmp_path / "j.jsonl")
+    journal.step_started("x.md#y", 1, text)
+    raw = (tmp_path / "j.jsonl").read_text()
+    assert SECRET not in raw and "****" in json.loads(raw)["command"]
+
+
+def test_the_default_journal_lives_in_the_state_dir(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    books = write_runbook(tmp_path / "books", "## Up\n\n1. `uptime -p`\n")
+    assert default_journal_path() == tmp_path / "state" / "opsdash" / "journal.jsonl"
+    assert main(["runbooks", "run", "ops.md#up", "--step", "1", "--runbooks", str(books)]) == 0
+    events = read_journal(default_journal_path()).events
+    assert [e["type"] for e in events] == ["step_started", "step_output", "step_finished"]
+    assert events[-1]["exit"] == 0
+
+
+def test_the_report_tells_the_incident_story(tmp_path: Path) -> None:
+    path = tmp_path / "j.jsonl"
+    journal = Journal(path)
+    t0 = 1_700_000_000.0
+    journal.append({"ts": t0, "type": "status", "panel": "api", "from": "ok", "to": "crit",
+                    "alerts": ["ServiceDown"]})
+    journal.append({"ts": t0 + 60, "type": "step_started", "ref": "service.md#service-down",
+                    "step": 5, "command": "docker start api", "user": "ana", "host": "web1"})
+    journal.append({"ts": t0 + 62, "type": "step_finished", "ref": "service.md#service-down",
+                    "step": 5, "exit": 0, "duration": 1.5})
+    journal.append({"ts": t0 + 150, "type": "status", "panel": "api", "from": "crit",
+                    "to": "ok", "alerts": []})
+    journal.append({"ts": t0 + 4000, "type": "alert", "name": "DiskFull", "state": "firing"})
+    report = render_report(read_journal(path).events)
+    assert "## Incident 1: ServiceDown" in report
+    assert "**Time to recover:** 2m 30s" in report
+    assert "**Time to first step:** 1m 00s" in report
+    assert "step 5 of `service.md#service-down` by ana@web1: exit 0 in 1.5s" in report
+    assert "## Incident 2: DiskFull" in report and "**Recovered:** not yet" in report
+
+
+def test_report_without_a_journal_says_so(tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["report", "--journal", str(tmp_path / "none.jsonl")]) == 1
+    assert "no journal at" in capsys.readouterr().err
+    (tmp_path / "empty.jsonl").write_text("")
+    assert main(["report", "--journal", str(tmp_path / "empty.jsonl")]) == 1
+    assert "is empty" in capsys.readouterr().err
