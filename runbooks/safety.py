@@ -75,8 +75,8 @@ def _is_destructive_simple(cmd: SimpleCommand, idx: int) -> bool:
     if name == "dd":
         return any(a.startswith("of=") for a in args)
     if name in {"iptables", "ip6tables", "nft", "ufw"}:
-        return any(a in {"-f", "--flush", "-x", "--delete-chain", "-d", "flush", "delete",
-                         "reset", "disable"} for a in words[1:])
+        return any(a in {"-F", "--flush", "-X", "--delete-chain", "-D", "--delete", "flush",
+                         "delete", "reset", "disable"} for a in words[1:])
     if name == "git":
         return ("reset" in args and "--hard" in args) or ("clean" in args and any(
             a.startswith("-") and "f" in a for a in args)) or (
