@@ -61,6 +61,10 @@ class DashHeader(Horizontal):
             self.query_one("#header-clock", Label).update(text)
 
     def show(self, status: Status | None, firing: int, paused: bool) -> None:
+        shown = (status, firing, paused)
+        if shown == getattr(self, "_shown", None):
+            return  # called on every poll: repaint only what changed
+        self._shown = shown
         word = self.query_one("#header-status", Label)
         word.update(status_text(status))
         word.set_classes(status_class(status))
