@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -152,11 +153,13 @@ def bench_first_paint_and_steady(tmp: Path, http_url: str, redis_url: str) -> No
 
 
 async def _lag_with_hanging_targets(http_url: str) -> tuple[list[float], int]:
+    from panels.base import Panel
     from panels.health import HealthPanel
     from tui.app import OpsdashApp
     from tui.config import Config, PanelSpec
 
-    items = [HealthPanel(f"stuck{i}", url=f"{http_url}/stuck", timeout=2.0) for i in range(20)]
+    items: list[Panel[Any]] = [HealthPanel(f"stuck{i}", url=f"{http_url}/stuck", timeout=2.0)
+                               for i in range(20)]
     config = Config(refresh=1.0, panels=tuple(PanelSpec("health", p.name, {}) for p in items))
     app = OpsdashApp(config, panel_factory=lambda _: items, hostname="bench")
     lateness: list[float] = []

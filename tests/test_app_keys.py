@@ -11,6 +11,7 @@ from typing import Any
 from textual.command import CommandPalette
 from textual.widgets import DataTable, Static
 
+from panels.base import Panel
 from panels.health import HealthPanel
 from tests.test_app_support import feed, frozen_app, panels, states
 from tui.app import OpsdashApp
@@ -193,7 +194,8 @@ async def test_side_pane_is_hidden_and_the_grid_reflows_when_it_opens() -> None:
 
 
 async def test_many_targets_of_one_kind_collapse_into_a_group_card() -> None:
-    items = [HealthPanel(f"svc{i}", url=f"http://127.0.0.1:{8000 + i}/") for i in range(6)]
+    items: list[Panel[Any]] = [HealthPanel(f"svc{i}", url=f"http://127.0.0.1:{8000 + i}/")
+                               for i in range(6)]
     app = frozen_app([*items, *panels()[2:4]])
     async with app.run_test(size=(80, 24)) as pilot:
         await feed(pilot, states(items, rounds=2) + states(panels()[2:4], rounds=2))
