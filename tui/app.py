@@ -34,6 +34,7 @@ from panels.watch import PanelState, PanelWatch
 from tui.config import Config, ConfigError
 from tui.history import History
 from tui.messages import DrillDown, PanelsFailed, PanelsStarted, PanelUpdated
+from tui.runbook_host import RUNBOOK_BINDINGS, RunbookPaneHost
 from tui.scheduler import Scheduler, StatusHook
 from tui.widgets.card import CardBase, PanelCard
 from tui.widgets.grid import CardGrid
@@ -86,7 +87,7 @@ class ActionCommands(Provider):
                 yield Hit(score, matcher.highlight(title), callback, help=help_text)
 
 
-class OpsdashApp(App[int]):
+class OpsdashApp(RunbookPaneHost, App[int]):
     """The dashboard. `run_app()` in tui.launch builds and runs it."""
 
     CSS_PATH = "app.tcss"
@@ -97,6 +98,7 @@ class OpsdashApp(App[int]):
         Binding("question_mark", "help", "Help", id="help"),
         Binding("p", "toggle_pause", "Pause", id="pause"),
         Binding("R", "refresh_now", "Refresh now", id="refresh-now"),
+        *RUNBOOK_BINDINGS,
     ]
 
     def __init__(
@@ -237,6 +239,7 @@ class OpsdashApp(App[int]):
             members = getattr(screen, "members", None)
             if screen.panel_id == state.panel_id or (members and state.panel_id in members):
                 screen.show(state)
+        self.runbook_panel_updated(state)
 
     def overall(self) -> Status | None:
         if not self.states:

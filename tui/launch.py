@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from tui.config import Config, ConfigError, find_config, load_config
@@ -21,9 +22,16 @@ def run_dashboard(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"opsdash: {exc}", file=sys.stderr)
         return 2
+    config = with_cli_runbooks(config, args)
     journal = getattr(args, "journal", None)
     return run_app(config, read_only=bool(getattr(args, "read_only", False)),
-                   journal=Path(journal) if journal else None)
+                   journal=Path(journal) if journal else config.journal)
+
+
+def with_cli_runbooks(config: Config, args: argparse.Namespace) -> Config:
+    """`--runbooks DIR`... ahead of the config's dirs, as `opsdash runbooks` orders them."""
+    dirs = tuple(Path(d).expanduser() for d in getattr(args, "runbook_dirs", None) or ())
+    return replace(config, runbook_dirs=dirs + config.runbook_dirs) if dirs else config
 
 
 def run_app(config: Config, *, read_only: bool = False, journal: Path | None = None,

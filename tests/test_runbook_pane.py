@@ -1,0 +1,420 @@
+"""The runbook side pane, driven through Textual's pilot on the real OpsdashApp.
+
+The dashboard is fed states judged by the real panels (tests/test_app_support.py) with
+the health panel failing, so ServiceDown fires on `health:api`; the runbook is a real
+Markdown file in a temp folder passed as a runbook dir, and every step is a real bash
+process run by the engine. The demo's fault menu runs against a real DemoService.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input, OptionList
+
+from runbooks.journal import read_journal
+from tests.test_app_support import HOST, T0, config_for, feed, panels, states
+from tui.app import OpsdashApp
+from tui.config import Config
+from tui.demo.service import DemoService
+from tui.demo_command import demo_config
+from tui.runbook_session import StepStatus
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.fault_menu import FaultMenu
+from tui.screens.prompt import EditCommandScreen, PromptScreen
+from tui.widgets.grid import CardGrid
+from tui.widgets.runbook_pane import RunbookPane
+from tui.widgets.step_list import step_prompt
+
+DRILL = """\
+# Drill runbook
+
+## ServiceDown drill
+
+**Alert**: ServiceDown
+**Severity**: critical
+
+1. Say hello, and prove the journal has this step before it runs:
+
+   ```bash
+   grep -c '"step_started"' {journal}; for i in 1 2 3; do echo "line $i"; done; echo oops >&2
+   ```
+
+2. Wait for the service (takes long):
+
+   ```bash
+   echo "pgid $$"; sleep 30 & sleep 30
+   ```
+
+3. Remove the scratch folder:
+
+   ```bash
+   rm -rf {scratch}
+   ```
+
+4. Greet a service by name:
+
+   ```bash
+   echo "restarting <service> now"
+   ```
+
+5. Print the original:
+
+   ```bash
+   echo original-command
+   ```
+
+- [ ] The error rate is back under 5%
+- [ ] ServiceDown shows as resolved
+"""
+
+REF = "drill.md#servicedown-drill"
+
+
+class Drill:
+    """A temp runbook folder, its scratch dir and the journal the app writes."""
+
+    def __init__(self, root: Path) -> None:
+        self.dir = root / "runbooks"
+        self.dir.mkdir()
+        self.scratch = root / "scratch"
+        self.scratch.mkdir()
+        self.journal = root / "journal.jsonl"
+        (self.dir / "drill.md").write_text(DRILL.format(journal=self.journal,
+                                                        scratch=self.scratch))
+
+    def config(self) -> Config:
+        base = config_for(panels())
+        return Config(refresh=base.refresh, panels=base.panels, runbook_dirs=(self.dir,),
+                      runbook_map={"ServiceDown": (REF,)})
+
+    def app(self, **kwargs: Any) -> OpsdashApp:
+        return OpsdashApp(self.config(), clock=lambda: T0 + 30, hostname=HOST,
+                          autostart=False, journal=self.journal, **kwargs)
+
+    def events(self, kind: str | None = None) -> list[dict[str, Any]]:
+        if not self.journal.exists():
+            return []
+        return [e for e in read_journal(self.journal).events if kind is None or
+                e["type"] == kind]
+
+
+@pytest.fixture
+def drill(tmp_path: Path) -> Drill:
+    return Drill(tmp_path)
+
+
+async def wait_until(pilot: Pilot[Any], condition: Callable[[], bool],
+                     timeout: float = 10.0, what: str = "condition") -> None:
+    """Let the app run until `condition()` holds; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:g}s waiting for {what}")
+        await pilot.pause(0.05)
+
+
+async def open_pane(pilot: Pilot[Any]) -> RunbookPane:
+    app = pilot.app
+    await feed(pilot, states(panels(), failing={"health"}))
+    await pilot.press("r")
+    await wait_until(pilot, lambda: bool(app.query(RunbookPane)) and app.side_pane.display,
+                     what="the runbook pane")
+    await pilot.pause()
+    return app.query_one(RunbookPane)
+
+
+def row(pane: RunbookPane, index: int) -> str:
+    return step_prompt(pane._views()[index]).plain
+
+
+async def run_step(pilot: Pilot[Any], pane: RunbookPane, index: int) -> None:
+    pane.focus_steps()
+    pane.steps.highlighted = index
+    await pilot.press("enter")
+
+
+async def finished(pilot: Pilot[Any], pane: RunbookPane, index: int,
+                   timeout: float = 10.0) -> StepStatus:
+    done = (StepStatus.DONE, StepStatus.FAILED, StepStatus.CANCELLED)
+    await wait_until(pilot, lambda: pane.session.record(index).status in done and not pane.busy,
+                     timeout, f"step {index + 1} to finish")
+    return pane.session.record(index).status
+
+
+async def test_r_opens_the_matched_section_beside_the_cards_and_r_closes_it(
+        drill: Drill) -> None:
+    app = drill.app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await feed(pilot, states(panels(), failing={"health"}))
+        columns_before = app.query_one(CardGrid).columns
+        pane = await open_pane(pilot)
+        assert pane.session.section.ref == REF
+        assert pane.session.target is not None
+        assert pane.session.target.panel_id == "health:api"
+        title = str(pane.query_one("#rb-title").render())
+        meta = str(pane.query_one("#rb-meta").render())
+        others = str(pane.query_one("#rb-others").render())
+        assert "ServiceDown drill" in title
+        assert "critical" in meta and "drill.md" in meta
+        assert "service.md#service-down" in others  # the bundled runbook is a candidate
+        assert "⚠ destructive" in row(pane, 2) and "rm -rf" in row(pane, 2)
+        assert "⚠ destructive" not in row(pane, 0)
+        assert app.focused is pane.steps
+        await wait_until(pilot, lambda: app.query_one(CardGrid).columns < columns_before,
+                         what="the grid to reflow beside the pane")
+
+        await pilot.press("right_square_bracket")
+        assert pane.session.section.ref == "service.md#service-down"
+        await pilot.press("left_square_bracket")
+        assert pane.session.section.ref == REF
+
+        await pilot.press("r")
+        assert not app.side_pane.display
+        await wait_until(pilot, lambda: app.query_one(CardGrid).columns == columns_before,
+                         what="the grid to take the width back")
+
+
+async def test_with_nothing_firing_r_says_so_and_opens_nothing(drill: Drill) -> None:
+    app = drill.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await feed(pilot, states(panels()[:2], rounds=3))  # health and traffic: all well
+        assert not app.firing_alerts()
+        await pilot.press("r")
+        await pilot.pause()
+        assert not app.query(RunbookPane)
+        assert not app.side_pane.display
+        assert any("nothing is firing" in n.message for n in app._notifications)
+
+
+async def test_a_step_streams_its_output_then_exit_code_and_duration(drill: Drill) -> None:
+    app = drill.app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        pane = await open_pane(pilot)
+        await run_step(pilot, pane, 0)
+        assert await finished(pilot, pane, 0) is StepStatus.DONE
+        text = pane.output.text()
+        # the journal held step_started before the process ran (grep counted it)
+        assert re.search(r"^1$", text, re.M)
+        assert "line 1\nline 2\nline 3" in text
+        assert "oops" in text
+        assert re.search(r"✔ step 1 done: exit 0 in \d", text)
+        assert "[exit 0 ·" in row(pane, 0)
+        started, = drill.events("step_started")
+        ended, = drill.events("step_finished")
+        assert started["ref"] == REF and started["step"] == 1
+        assert ended["exit"] == 0 and ended["cancelled"] is False
+        fired, = drill.events("alert")
+        assert fired["name"] == "ServiceDown" and fired["state"] == "firing"
+        assert fired["ts"] <= started["ts"]
+
+
+def _group_alive(pgid: int) -> bool:
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[-1].split()
+        except OSError:
+            continue
+        if stat[2] == str(pgid) and stat[0] != "Z":
+            return True
+    return False
+
+
+async def test_c_cancels_a_long_step_and_its_whole_process_group_is_gone(
+        drill: Drill) -> None:
+    app = drill.app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        pane = await open_pane(pilot)
+        await run_step(pilot, pane, 1)
+        await wait_until(pilot, lambda: "pgid " in pane.output.text(), what="the step's pgid")
+        match = re.search(r"pgid (\d+)", pane.output.text())
+        assert match is not None
+        pgid = int(match.group(1))
+        assert _group_alive(pgid)
+        assert pane.session.record(1).status is StepStatus.RUNNING
+        assert "running" in row(pane, 1)
+        await pilot.press("c")
+        assert await finished(pilot, pane, 1) is StepStatus.CANCELLED
+        assert not _group_alive(pgid)
+        assert "cancelled after" in pane.output.text()
+        ended, = drill.events("step_finished")
+        assert ended["cancelled"] is True and ended["step"] == 2
+
+
+async def test_a_destructive_step_runs_on_y_and_not_on_any_other_key(drill: Drill) -> None:
+    app = drill.app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        pane = await open_pane(pilot)
+        await run_step(pilot, pane, 2)
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen),
+                         what="the confirmation")
+        screen = app.screen
+        assert isinstance(screen, ConfirmScreen)
+        assert screen.exact_text == f"rm -rf {drill.scratch}"
+        await pilot.press("x")
+        await wait_until(pilot, lambda: not pane.busy, what="the refusal")
+        assert drill.scratch.exists()
+        assert pane.session.record(2).status is StepStatus.PENDING
+        assert "step 3 not run: not confirmed" in pane.output.text()
+        assert not drill.events("step_started")
+
+        await run_step(pilot, pane, 2)
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen),
+                         what="the confirmation")
+        await pilot.press("y")
+        assert await finished(pilot, pane, 2) is StepStatus.DONE
+        assert not drill.scratch.exists()
+        assert drill.events("step_started")[0]["command"] == f"rm -rf {drill.scratch}"
+
+
+async def test_read_only_locks_a_destructive_step(drill: Drill) -> None:
+    app = drill.app(read_only=True)
+    async with app.run_test(size=(160, 48)) as pilot:
+        pane = await open_pane(pilot)
+        assert "locked (read-only)" in row(pane, 2)
+        assert "read-only" in str(pane.query_one("#rb-meta").render())
+        await run_step(pilot, pane, 2)
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert not pane.busy
+        assert drill.scratch.exists()
+        assert "refused in --read-only mode" in pane.output.text()
+        assert pane.session.record(2).status is StepStatus.PENDING
+        # harmless steps still run
+        await run_step(pilot, pane, 4)
+        assert await finished(pilot, pane, 4) is StepStatus.DONE
+
+
+async def test_a_placeholder_is_asked_once_and_shell_quoted(drill: Drill) -> None:
+    app = drill.app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        pane = await open_pane(pilot)
+        await run_step(pilot, pane, 3)
+        await wait_until(pilot, lambda: isinstance(app.screen, PromptScreen),
+                         what="the placeholder prompt")
+        assert "<service>" in app.screen.title_text
+        await pilot.press(*"api gateway", "enter")
+        assert await finished(pilot, pane, 3) is StepStatus.DONE
+        assert "restarting api gateway now" in pane.output.text()
+
+        await run_step(pilot, pane, 3)  # asked once per session: no prompt the second time
+        await pilot.pause()
+        assert not isinstance(app.screen, PromptScreen)
+        assert await finished(pilot, pane, 3) is StepStatus.DONE
+        printed = pane.output.text().splitlines()
+        assert printed.count("restarting api gateway now") == 2
+        assert pane.session.record(3).runs == 2
+
+
+async def test_escape_on_a_placeholder_prompt_runs_nothing(drill: Drill) -> None:
+    app = drill.app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        pane = await open_pane(pilot)
+        await run_step(pilot, pane, 3)
+        await wait_until(pilot, lambda: isinstance(app.screen, PromptScreen),
+                         what="the placeholder prompt")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not pane.busy, what="the run to give up")
+        assert pane.session.record(3).status is StepStatus.PENDING
+        assert "no value for service" in pane.output.text()
+        assert not drill.events("step_started")
+
+
+async def test_space_ticks_a_checklist_item_shown_with_the_live_error_ratio(
+        drill: Drill) -> None:
+    app = drill.app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        pane = await open_pane(pilot)
+        item = 5
+        assert pane.session.steps[item].checklist
+        assert "now: error ratio" in row(pane, item)
+        assert row(pane, item).startswith("☐")
+        pane.steps.highlighted = item
+        await pilot.press("space")
+        assert pane.session.record(item).status is StepStatus.TICKED
+        assert row(pane, item).startswith("☑")
+        await pilot.press("space")
+        assert pane.session.record(item).status is StepStatus.PENDING
+
+
+async def test_e_edits_a_command_before_it_runs(drill: Drill) -> None:
+    app = drill.app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        pane = await open_pane(pilot)
+        pane.steps.highlighted = 4
+        await pilot.press("e")
+        await wait_until(pilot, lambda: isinstance(app.screen, EditCommandScreen),
+                         what="the edit screen")
+        field = app.screen.query_one(Input)
+        assert field.value == "echo original-command"
+        field.value = "echo edited-command"
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: not pane.busy, what="the edit to be saved")
+        assert "✎ edited" in row(pane, 4)
+        assert "$ echo edited-command" in row(pane, 4)
+        await pilot.press("enter")
+        assert await finished(pilot, pane, 4) is StepStatus.DONE
+        text = pane.output.text()
+        assert "edited-command" in text and "original-command" not in text
+        assert drill.events("step_started")[0]["command"] == "echo edited-command"
+
+
+async def test_n_runs_the_next_step(drill: Drill) -> None:
+    app = drill.app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        pane = await open_pane(pilot)
+        await pilot.press("n")
+        assert await finished(pilot, pane, 0) is StepStatus.DONE
+        assert pane.session.next_step() == 1
+        assert pane.steps.highlighted == 0
+
+
+# -- the demo's fault menu --------------------------------------------------------------
+
+
+@pytest.fixture
+def demo(monkeypatch: pytest.MonkeyPatch) -> Iterator[DemoService]:
+    with DemoService(traffic_rps=2.0) as service:
+        monkeypatch.setenv("OPSDASH_DEMO_URL", service.url)
+        yield service
+
+
+async def test_f_opens_the_fault_menu_and_injects_in_a_worker(demo: DemoService) -> None:
+    app = OpsdashApp(demo_config(demo, refresh=0.5), demo=demo, autostart=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("f")
+        await wait_until(pilot, lambda: isinstance(app.screen, FaultMenu), what="the menu")
+        options = app.screen.query_one(OptionList)
+        labels = [str(options.get_option_at_index(i).prompt)
+                  for i in range(options.option_count)]
+        assert labels[0].startswith("service down")
+        backlog = options.get_option("backlog")
+        assert backlog.disabled and "needs Redis" in str(backlog.prompt)
+        await pilot.press("enter")  # the first option: service down
+        await wait_until(pilot, lambda: "down" in demo.faults, what="the fault")
+        await wait_until(pilot, lambda: any("injected" in n.message
+                                            for n in app._notifications), what="the notice")
+
+        await pilot.press("f")
+        await wait_until(pilot, lambda: isinstance(app.screen, FaultMenu), what="the menu")
+        app.screen.query_one(OptionList).highlighted = 4  # recover all
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: not demo.faults, what="every fault off")
+
+
+async def test_f_is_not_offered_outside_the_demo(drill: Drill) -> None:
+    app = drill.app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        assert app.check_action("fault_menu", ()) is False
+        await pilot.press("f")
+        await pilot.pause()
+        assert not isinstance(app.screen, FaultMenu)
