@@ -455,8 +455,7 @@ class RecoveryWatch:
                     f"{self.confirm_polls} polls) · {where}")
         if self.live is AlertState.PENDING:
             return f"▲ {name} pending again · {where}"
-        return (f"✖ {name} firing for {human_duration(now - self.fired_at)} "
-                f"(since {clock(self.fired_at)}) · {where}")
+        return f"✖ {name} firing for {human_duration(now - self.fired_at)} · {where}"
 
 
 def clock(ts: float) -> str:

@@ -69,12 +69,13 @@ class RunbookPane(Vertical):
     DEFAULT_CSS = """
     RunbookPane { height: 1fr; padding: 0 1; }
     RunbookPane > #rb-title { text-style: bold; color: $text-accent; height: auto; }
-    RunbookPane > #rb-meta { color: $foreground-muted; height: auto; }
+    RunbookPane > #rb-meta, RunbookPane > #rb-others {
+        color: $foreground-muted; height: 1; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     RunbookPane > #rb-watch { height: auto; text-style: bold; margin: 0 0 0 0; }
     RunbookPane > #rb-watch.-firing { color: $text-error; }
     RunbookPane > #rb-watch.-confirming { color: $text-warning; }
     RunbookPane > #rb-watch.-recovered { color: $text-success; }
-    RunbookPane > #rb-others { color: $foreground-muted; height: auto; }
     """
 
     BINDINGS = [
