@@ -3,12 +3,14 @@
 Starts its own real services: the embedded demo HTTP service (health, Prometheus
 metrics, its own traffic) and a redis-server on a free port for the queue; watches them
 and this host; then saves SVGs of the main screen, a drill-down, and a failing state
-(the demo's `down` and `backlog` faults injected) into screenshots/.
+(the demo's `down` and `backlog` faults injected) into screenshots/, and the runbook
+pane mid-incident (the demo runbook's ServiceDown section with its first step run).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import socket
 import subprocess
@@ -26,6 +28,8 @@ from panels.base import Status  # noqa: E402
 from tui.app import OpsdashApp  # noqa: E402
 from tui.config import Config, PanelSpec  # noqa: E402
 from tui.demo.service import DemoService  # noqa: E402
+from tui.demo_command import RUNBOOK_SECTIONS, URL_ENV, demo_runbook_dir  # noqa: E402
+from tui.widgets.runbook_pane import RunbookPane  # noqa: E402
 
 OUT = ROOT / "screenshots"
 QUEUE = "demo:jobs"
@@ -98,8 +102,22 @@ async def shoot(config: Config, service: DemoService) -> list[Path]:
         app.open_drilldown("redis:demo")
         await pilot.pause(1.0)
         save("drilldown-redis")
-        await pilot.press("escape", "q")
+        await pilot.press("escape")
+        await shoot_runbook_pane(pilot, app, save)
+        await pilot.press("q")
     return saved
+
+
+async def shoot_runbook_pane(pilot: Any, app: OpsdashApp, save: Callable[[str], None]) -> None:
+    """`r` on the failing dashboard, then step 1 run: its real output beside the cards."""
+    await pilot.press("r")
+    await wait_until(pilot, lambda: bool(app.query(RunbookPane)))
+    pane = app.query_one(RunbookPane)
+    await pilot.press("enter")
+    await wait_until(pilot, lambda: pane.session.record(0).runs == 1 and not pane.busy)
+    await pilot.pause(1.0)
+    save("runbook-pane")
+    await pilot.press("r")
 
 
 def main() -> int:
@@ -107,6 +125,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="opsdash-shots-") as tmp:
         redis_proc, redis_url = start_redis(Path(tmp))
         service = DemoService(redis_url=redis_url).start()
+        os.environ[URL_ENV] = service.url  # the demo runbook's steps find the service here
+        os.environ["XDG_STATE_HOME"] = tmp  # the drill's journal is not the user's
         try:
             config = Config(refresh=1.0, panels=(
                 PanelSpec("health", "demo", {"url": f"{service.url}/readyz"}, timeout=2.0),
@@ -114,7 +134,8 @@ def main() -> int:
                           timeout=2.0),
                 PanelSpec("redis", "demo", {"url": redis_url, "queues": [QUEUE]}, timeout=2.0),
                 PanelSpec("host", "host", {"mounts": ["/"]}),
-            ))
+            ), runbook_dirs=(demo_runbook_dir(),), runbook_map={
+                alert: (f"runbook.md#{slug}",) for alert, slug in RUNBOOK_SECTIONS.items()})
             for path in asyncio.run(shoot(config, service)):
                 print(f"wrote {path.relative_to(ROOT)}")
         finally:

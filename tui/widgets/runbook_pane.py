@@ -52,15 +52,17 @@ STEP_GROUP = "runbook-step"
 
 
 def source_label(session: RunbookSession) -> str:
-    """`service.md (bundled)`, or the file's path with ~ for the home directory."""
+    """`service.md (bundled)`, else the file relative to the working dir or home (`~/`)."""
     section = session.section
     if section.bundled or section.source is None:
         return f"{section.file} (bundled)" if section.bundled else section.file
     path = section.source
-    try:
-        return "~/" + path.relative_to(Path.home()).as_posix()
-    except ValueError:
-        return str(path)
+    for base, prefix in ((Path.cwd(), ""), (Path.home(), "~/")):
+        try:
+            return prefix + path.relative_to(base).as_posix()
+        except ValueError:
+            continue
+    return str(path)
 
 
 class RunbookPane(Vertical):
