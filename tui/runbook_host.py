@@ -60,9 +60,13 @@ class RunbookPaneHost:
         return found.first() if found else None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """`f` exists only under `opsdash demo`: hidden from the footer otherwise."""
+        """`f` exists only under `opsdash demo`; `r` only on the dashboard itself (the pane
+        lives there, not on a drill-down): hidden from the footer otherwise."""
         if action == "fault_menu":
             return self._demo_service() is not None
+        if action == "toggle_runbook":
+            app = self._app
+            return app.screen is app.screen_stack[0]
         result: bool | None = cast(Any, super()).check_action(action, parameters)
         return result
 
