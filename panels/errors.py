@@ -33,8 +33,9 @@ _AUTH_WORDS = ("password authentication failed", "authentication", "noauth", "wr
                "invalid password", "access denied", "permission denied")
 _DNS_WORDS = ("name or service not known", "nodename nor servname", "temporary failure in name",
               "could not translate host name", "no address associated", "name resolution")
-_REFUSED_WORDS = ("connection refused", "connect call failed", "errno 111", "no such file or directory",
-                  "connection reset", "server closed the connection", "connection closed")
+_REFUSED_WORDS = ("connection refused", "connect call failed", "errno 111",
+                  "no such file or directory", "connection reset",
+                  "server closed the connection", "connection closed")
 
 
 def _one_line(text: str, limit: int = 200) -> str:

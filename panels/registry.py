@@ -36,7 +36,8 @@ COMMON_OPTIONS: dict[str, type | tuple[type, ...]] = {
 KINDS: dict[str, PanelKind] = {
     "health": PanelKind("panels.health:HealthPanel",
                         {"url": str, "headers": dict, "verify_tls": bool, "ca_file": str,
-                         "expect_status": list, "max_body_bytes": int, "fresh_within": (int, float)},
+                         "expect_status": list, "max_body_bytes": int,
+                         "fresh_within": (int, float)},
                         required=("url",)),
     "traffic": PanelKind("panels.traffic:TrafficPanel",
                          {"metrics_url": str, "prometheus_url": str, "job": str, "selector": str,
