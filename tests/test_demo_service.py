@@ -269,6 +269,7 @@ async def test_demo_dashboard_sees_down_and_backlog_and_their_recovery(
 
                 demo.recover("errors")
                 demo.inject("slow")
+                await asyncio.sleep(0.1)  # let responses decided before recovery be counted
                 await traffic.probe()
                 await asyncio.gather(*(c.get("/api/orders") for _ in range(4)))
                 assert active_alerts(traffic, await traffic.probe()) == {"HighLatency"}

@@ -234,7 +234,8 @@ class DemoService:
         delay = SLOW_SECONDS if "slow" in faults else random.uniform(0.004, 0.04)
         if self._stopping.wait(delay):
             return 503, {"error": "shutting down"}
-        if "errors" in faults and seq % ERROR_EVERY == 0:
+        # read again after the work: a request in flight when `errors` is recovered succeeds
+        if "errors" in self.faults and seq % ERROR_EVERY == 0:
             return 500, {"error": "order store rejected the write (demo fault: errors)"}
         return 200, {"orders": [{"id": seq, "status": "paid"}]}
 
