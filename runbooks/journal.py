@@ -97,8 +97,13 @@ class Journal:
                      "duration": round(duration, 3), "timed_out": timed_out,
                      "cancelled": cancelled})
 
-    def recovered(self, alerts: Sequence[str] = (), panel: str = "") -> None:
-        self.append({"type": "recovered", "alerts": list(alerts), "panel": panel})
+    def recovered(self, alerts: Sequence[str] = (), panel: str = "",
+                  resolved_at: float | None = None) -> None:
+        """`resolved_at`: the poll that first saw it resolved, before it was confirmed."""
+        event: dict[str, Any] = {"type": "recovered", "alerts": list(alerts), "panel": panel}
+        if resolved_at is not None:
+            event["resolved_at"] = resolved_at
+        self.append(event)
 
 
 @dataclass

@@ -32,6 +32,14 @@ def _ts(event: dict[str, Any]) -> float:
         return 0.0
 
 
+def _recovered_at(event: dict[str, Any]) -> float:
+    """When the alert was first seen resolved; the pane reports the same duration."""
+    try:
+        return float(event["resolved_at"])
+    except (KeyError, TypeError, ValueError):
+        return _ts(event)
+
+
 def clock(ts: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
 
@@ -85,7 +93,7 @@ def group_incidents(events: list[dict[str, Any]]) -> list[Incident]:
         closes = kind == "recovered" or (
             kind in {"alert", "status"} and not current.manual and not firing and not bad_panels)
         if closes and not current.manual:
-            current.recovered = _ts(event)
+            current.recovered = _recovered_at(event)
             current, firing, bad_panels = None, set(), set()
     return incidents
 

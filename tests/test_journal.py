@@ -134,6 +134,20 @@ def test_the_report_tells_the_incident_story(tmp_path: Path) -> None:
     assert "## Incident 2: DiskFull" in report and "**Recovered:** not yet" in report
 
 
+def test_recovery_time_counts_to_the_first_resolved_poll_as_the_pane_does(
+        tmp_path: Path) -> None:
+    path = tmp_path / "j.jsonl"
+    journal = Journal(path)
+    t0 = 1_700_000_000.0
+    journal.append({"ts": t0, "type": "alert", "name": "ServiceDown", "state": "firing",
+                    "panel": "health:api"})
+    # confirmed two polls later, written at t0 + 14; first seen resolved at t0 + 12
+    journal.append({"ts": t0 + 14, "type": "recovered", "alerts": ["ServiceDown"],
+                    "panel": "health:api", "resolved_at": t0 + 12})
+    report = render_report(read_journal(path).events)
+    assert "**Time to recover:** 12.0s" in report
+
+
 def test_report_without_a_journal_says_so(tmp_path: Path,
                                           capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["report", "--journal", str(tmp_path / "none.jsonl")]) == 1

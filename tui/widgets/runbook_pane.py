@@ -406,4 +406,5 @@ class RunbookPane(Vertical):
 def journal_recovery(session: RunbookSession, recovery: Recovery) -> Any:
     """Write the `recovered` event (called in a thread)."""
     if session.journal is not None:
-        session.journal.recovered([recovery.alert], panel=recovery.panel_id)
+        session.journal.recovered([recovery.alert], panel=recovery.panel_id,
+                                  resolved_at=recovery.recovered_at)
