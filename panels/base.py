@@ -142,15 +142,21 @@ class Panel(ABC, Generic[S]):
         """collect() under the panel's timeout; never raises (except cancellation)."""
         started = time.perf_counter()
         try:
-            sample = await asyncio.wait_for(self.collect(), timeout=self.timeout)
+            # a timeout scope rather than wait_for: no extra task per poll
+            async with asyncio.timeout(self.timeout):
+                sample = await self.collect()
         except asyncio.CancelledError:
             raise
-        except BaseException as exc:  # noqa: BLE001 - every failure becomes a panel state
+        except BaseException as exc:  # every failure becomes a panel state
             if isinstance(exc, KeyboardInterrupt | SystemExit):
                 raise
             err = classify(exc, timeout=self.timeout)
             return Probe(None, err, (time.perf_counter() - started) * 1000)
         return Probe(sample, None, (time.perf_counter() - started) * 1000)
+
+    def prepare(self) -> None:
+        """Blocking set-up (clients, TLS contexts), run once in a worker thread before the
+        first poll so the event loop never pays for it; errors surface at that poll."""
 
     async def aclose(self) -> None:
         """Release connections; called when the app or `check` ends."""

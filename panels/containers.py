@@ -308,6 +308,12 @@ def api_client(docker_host: str | None, timeout: float, pool_size: int = 4,
 
     With no host given, DOCKER_HOST and the TLS variables apply as for the docker CLI.
     """
+    # look for the socket before importing the SDK (~6 MiB): most hosts without Docker
+    # would otherwise carry it for nothing
+    guess = docker_host or os.environ.get("DOCKER_HOST") or DEFAULT_HOST
+    guessed_path = _unix_path(guess)
+    if guessed_path is not None and not os.path.exists(guessed_path):
+        raise SourceAbsent(f"no Docker engine at {guess} (no socket)")
     import docker
     from docker.utils import kwargs_from_env
 

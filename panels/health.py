@@ -25,6 +25,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import httpx
 
 from panels.base import AlertRule, Condition, Panel
+from panels.tls import tls_context
 
 EXCERPT_BYTES = 2048
 RECENT_RESPONSES = 5
@@ -137,13 +138,16 @@ class HealthPanel(Panel[HealthSample]):
     def target(self) -> str:
         return mask_url(self.url)
 
+    def prepare(self) -> None:
+        self._client_for_panel()
+
     def _client_for_panel(self) -> httpx.AsyncClient:
         if self._client is None:
-            verify: bool | ssl.SSLContext = self.verify_tls
-            if self.verify_tls and self.ca_file:
-                if not Path(self.ca_file).is_file():
+            verify: bool | ssl.SSLContext = False
+            if self.verify_tls:
+                if self.ca_file and not Path(self.ca_file).is_file():
                     raise ValueError(f"ca_file {self.ca_file} is not a readable file")
-                verify = ssl.create_default_context(cafile=self.ca_file)
+                verify = tls_context(self.ca_file)
             # a little longer than the panel's own timeout, so probe() reports "no answer
             # after Ns" rather than httpx's terser exception names
             self._client = httpx.AsyncClient(verify=verify, follow_redirects=False,

@@ -23,6 +23,7 @@ from panels.base import AlertRule, Condition, Panel
 from panels.errors import BadResponse, SourceAbsent
 from panels.health import mask_url
 from panels.promql import counter_increase, histogram_quantile, parse_duration
+from panels.tls import tls_context
 
 QUANTILE = 0.95
 MAX_EXPOSITION_BYTES = 20_000_000
@@ -106,9 +107,13 @@ class TrafficPanel(Panel[TrafficSample]):
             return f"{mask_url(self.prometheus_url)} {self._matchers() or ''}".strip()
         return mask_url(self.metrics_url or self.name)
 
+    def prepare(self) -> None:
+        self._http()
+
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
-            self._client = httpx.AsyncClient(timeout=httpx.Timeout(self.timeout + 0.5),
+            self._client = httpx.AsyncClient(verify=tls_context(),
+                                             timeout=httpx.Timeout(self.timeout + 0.5),
                                              headers={"User-Agent": "opsdash", **self.headers})
         return self._client
 

@@ -54,7 +54,7 @@ def status(app: OpsdashApp, panel_id: str) -> Status | None:
 
 def card_text(app: OpsdashApp, panel_id: str) -> str:
     card = next(c for c in app.query(PanelCard) if c.panel_id == panel_id)
-    return " ".join(str(w.render()) for w in card.query("Label, Static"))
+    return card.text()
 
 
 async def test_redis_going_down_turns_the_card_crit_and_back_to_ok(

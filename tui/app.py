@@ -134,6 +134,8 @@ class OpsdashApp(RunbookPaneHost, App[int]):
         #: panel id -> the card that shows it (a group card for grouped kinds)
         self._card_of: dict[str, CardBase] = {}
         self._group_members: dict[str, list[str]] = {}
+        #: states received but not drawn yet (drawn together by `_show_updates`)
+        self._unshown: dict[str, PanelState] = {}
         self.first_paint_at: float | None = None
 
     # -- layout ---------------------------------------------------------------------
@@ -207,6 +209,12 @@ class OpsdashApp(RunbookPaneHost, App[int]):
         except ConfigError as exc:
             self.post_message(PanelsFailed(str(exc)))
             return
+        for panel in panels:
+            # clients and TLS contexts are built here, not in a first poll on the event loop
+            try:
+                panel.prepare()
+            except Exception as exc:  # the first poll reports it on the card
+                self.log.warning(f"{panel.id}: prepare failed: {exc!r}")
         hook = self.status_hook or journal_hook(self.journal_path)
         self.call_from_thread(self._start_scheduler, panels, hook)
 
@@ -226,20 +234,32 @@ class OpsdashApp(RunbookPaneHost, App[int]):
         state = message.state
         self.history.record(state)  # no-op when the scheduler already did
         self.states[state.panel_id] = state
-        card = self._card_of.get(state.panel_id)
-        if isinstance(card, PanelCard):
-            card.show(state, self.history.values(state.panel_id)[-120:])
-        elif isinstance(card, GroupCard):
-            card.show(state)
-        self.refresh_header()
+        # states that arrive together (a burst, or a backlog after a busy moment) are
+        # drawn together: one batch, one frame, whatever the number of panels
+        if not self._unshown:
+            self.call_later(self._show_updates)
+        self._unshown[state.panel_id] = state
+
+    def _show_updates(self) -> None:
         from tui.screens.drilldown import DrillDownScreen
 
+        updates, self._unshown = self._unshown, {}
         screen = self.screen
-        if isinstance(screen, DrillDownScreen):
-            members = getattr(screen, "members", None)
-            if screen.panel_id == state.panel_id or (members and state.panel_id in members):
-                screen.show(state)
-        self.runbook_panel_updated(state)
+        with self.batch_update():
+            for state in updates.values():
+                card = self._card_of.get(state.panel_id)
+                if isinstance(card, PanelCard):
+                    card.show(state, self.history.recent(state.panel_id,
+                                                         n=PanelCard.SPARK_POINTS))
+                elif isinstance(card, GroupCard):
+                    card.show(state)
+                if isinstance(screen, DrillDownScreen):
+                    members = getattr(screen, "members", None)
+                    if screen.panel_id == state.panel_id or (
+                            members and state.panel_id in members):
+                        screen.show(state)
+                self.runbook_panel_updated(state)
+            self.refresh_header()
 
     def overall(self) -> Status | None:
         if not self.states:

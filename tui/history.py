@@ -1,17 +1,17 @@
 """Bounded history per panel: numeric series for sparklines, recent states for drill-downs.
 
-Everything is a `deque(maxlen=...)`, so an hour (or a week) of polling holds exactly as
-much memory as ten minutes. Timestamps are kept once per panel and every numeric series
-is a parallel deque of values (NaN where a sample lacked the key), which is a third of
-the memory of one `(ts, value)` tuple per point per key.
+Every series is a fixed ring of doubles (`array('d')`, 8 bytes a point, allocated whole
+when the key first appears), so an hour (or a week) of polling holds exactly as much
+memory as the first ten minutes did. Timestamps are kept once per panel; every numeric
+series shares the panel's write position, with NaN where a sample lacked the key.
 """
 
 from __future__ import annotations
 
 import math
+from array import array
 from collections import deque
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from panels.watch import PanelState
@@ -20,18 +20,23 @@ from panels.watch import PanelState
 SERIES = "__series__"
 
 
-@dataclass
 class _PanelHistory:
-    maxlen: int
-    states_kept: int
-    max_keys: int
-    ts: deque[float] = field(init=False)
-    values: dict[str, deque[float]] = field(default_factory=dict)
-    states: deque[PanelState] = field(init=False)
+    """One panel's rings: `ts` and each series written at the same position."""
 
-    def __post_init__(self) -> None:
-        self.ts = deque(maxlen=self.maxlen)
-        self.states = deque(maxlen=self.states_kept)
+    __slots__ = ("count", "head", "max_keys", "maxlen", "states", "ts", "values")
+
+    def __init__(self, maxlen: int, states_kept: int, max_keys: int) -> None:
+        self.maxlen = maxlen
+        self.max_keys = max_keys
+        self.ts = _ring(maxlen)
+        self.values: dict[str, array[float]] = {}
+        self.states: deque[PanelState] = deque(maxlen=states_kept)
+        self.head = 0  # next write position
+        self.count = 0
+
+    @property
+    def last_ts(self) -> float | None:
+        return self.ts[(self.head - 1) % self.maxlen] if self.count else None
 
     def record(self, state: PanelState) -> None:
         self.states.append(state)
@@ -43,20 +48,27 @@ class _PanelHistory:
             numbers = dict(_numbers(state.metrics))
             if state.series_value is not None:
                 numbers[SERIES] = state.series_value
-        self.ts.append(state.updated_at)
-        length = len(self.ts)
-        for key, value in numbers.items():
-            series = self.values.get(key)
-            if series is None:
-                if len(self.values) >= self.max_keys:
-                    continue
-                series = self.values[key] = deque(maxlen=self.maxlen)
-                series.extend([math.nan] * (length - 1))  # a key that appears late
-            series.append(value)
-        for series in self.values.values():
-            # keys missing from this sample get NaN so every series stays aligned with ts
-            if len(series) < length:
-                series.append(math.nan)
+        pos = self.head
+        self.ts[pos] = state.updated_at
+        for key in numbers:
+            if key not in self.values and len(self.values) < self.max_keys:
+                self.values[key] = _ring(self.maxlen)  # a key that appears late: NaN before
+        for key, series in self.values.items():
+            series[pos] = numbers.get(key, math.nan)
+        self.head = (pos + 1) % self.maxlen
+        self.count = min(self.count + 1, self.maxlen)
+
+    def positions(self, newest: int | None = None) -> range | list[int]:
+        """Ring positions oldest first; only the last `newest` of them if given."""
+        count = self.count if newest is None else min(newest, self.count)
+        start = (self.head - count) % self.maxlen
+        if start + count <= self.maxlen:
+            return range(start, start + count)
+        return [*range(start, self.maxlen), *range(0, start + count - self.maxlen)]
+
+
+def _ring(maxlen: int) -> array[float]:
+    return array("d", [math.nan]) * maxlen
 
 
 class History:
@@ -78,7 +90,8 @@ class History:
         if hist is None:
             hist = self._panels[state.panel_id] = _PanelHistory(
                 self.maxlen, self.states_kept, self.max_keys)
-        if hist.ts and state.updated_at <= hist.ts[-1]:
+        last = hist.last_ts
+        if last is not None and state.updated_at <= last:
             return False
         hist.record(state)
         return True
@@ -96,12 +109,27 @@ class History:
         hist = self._panels.get(panel_id)
         if hist is None or key not in hist.values:
             return []
-        return [(t, v) for t, v in zip(hist.ts, hist.values[key], strict=False)
-                if not math.isnan(v)]
+        ts, series = hist.ts, hist.values[key]
+        return [(ts[i], series[i]) for i in hist.positions() if not math.isnan(series[i])]
 
     def values(self, panel_id: str, key: str = SERIES) -> list[float]:
         """The values of one series, oldest first, for a Sparkline."""
-        return [v for _, v in self.points(panel_id, key)]
+        hist = self._panels.get(panel_id)
+        if hist is None or key not in hist.values:
+            return []
+        series = hist.values[key]
+        return [v for v in (series[i] for i in hist.positions()) if not math.isnan(v)]
+
+    def recent(self, panel_id: str, key: str = SERIES, n: int = 120) -> list[float]:
+        """The values of the last `n` polls, oldest first, gaps left out: a card's sparkline.
+
+        Reads only those `n` positions, so a poll's cost does not grow with the window.
+        """
+        hist = self._panels.get(panel_id)
+        if hist is None or key not in hist.values:
+            return []
+        series = hist.values[key]
+        return [v for v in (series[i] for i in hist.positions(n)) if not math.isnan(v)]
 
     def keys(self, panel_id: str) -> list[str]:
         hist = self._panels.get(panel_id)
@@ -112,8 +140,7 @@ class History:
 
     def size(self) -> int:
         """Points held across every panel and series: what a long run must keep flat."""
-        return sum(len(h.ts) + sum(len(v) for v in h.values.values()) + len(h.states)
-                   for h in self._panels.values())
+        return sum(h.count * (1 + len(h.values)) + len(h.states) for h in self._panels.values())
 
 
 def _numbers(metrics: Mapping[str, Any], prefix: str = "",

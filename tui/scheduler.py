@@ -2,7 +2,9 @@
 
 Each panel gets one async worker looping poll -> post -> sleep, so its polls can never
 overlap and the next one is armed only after the last finished (as Dolphie does). First
-polls are spread over the interval so twenty targets do not all fire in the same tick.
+polls are spread over the interval so twenty targets do not all fire in the same tick;
+their results are then posted together, a batch every `BATCH_S`, so the screen is
+redrawn a few times a second rather than once per panel per poll.
 Every poll sits under a guard a little longer than the panel's own timeout, so even a
 collector that ignores its timeout turns the card `crit` instead of freezing it. A slow
 or hanging target delays only its own loop.
@@ -36,6 +38,8 @@ GUARD_GRACE_S = 1.0
 #: never poll one panel more often than this, whatever its interval says
 MIN_GAP_S = 0.05
 ACLOSE_TIMEOUT_S = 5.0
+#: results are held at most this long and posted together (one redraw for all of them)
+BATCH_S = 0.5
 
 
 class Scheduler:
@@ -62,6 +66,8 @@ class Scheduler:
         self._forced: set[str] = set()
         self._status: dict[str, Status] = {}
         self._workers: list[Worker[None]] = []
+        self._outbox: dict[str, PanelState] = {}
+        self._flush: asyncio.TimerHandle | None = None
         self.polls = 0
 
     def interval(self, watch: PanelWatch) -> float:
@@ -97,6 +103,9 @@ class Scheduler:
     async def aclose(self) -> None:
         """Cancel every poll worker and release every panel's connections."""
         workers, self._workers = self._workers, []
+        if self._flush is not None:
+            self._flush.cancel()
+            self._flush = None
         for worker in workers:
             worker.cancel()
         for worker in workers:
@@ -120,6 +129,12 @@ class Scheduler:
             elapsed = time.monotonic() - started
             await self._sleep(panel_id, max(MIN_GAP_S, self.interval(watch) - elapsed))
 
+    def _post_batch(self) -> None:
+        self._flush = None
+        batch, self._outbox = self._outbox, {}
+        for state in batch.values():
+            self.host.post_message(PanelUpdated(state))
+
     async def _sleep(self, panel_id: str, delay: float | None) -> None:
         """Wait `delay` seconds (None: forever) or until refresh-now/resume wakes us."""
         wake = self._wake[panel_id]
@@ -139,7 +154,8 @@ class Scheduler:
         started = time.perf_counter()
         guard = watch.panel.timeout + GUARD_GRACE_S
         try:
-            return await asyncio.wait_for(watch.poll(), guard)
+            async with asyncio.timeout(guard):  # a scope, not wait_for's extra task
+                return await watch.poll()
         except TimeoutError:
             error = ProbeError("timeout", f"no answer after {guard:g}s (guard)")
         except Exception as exc:  # a bug in a panel's rules must not kill its loop
@@ -148,10 +164,12 @@ class Scheduler:
         return watch.judge(Probe(None, error, elapsed), self.clock())
 
     async def deliver(self, state: PanelState) -> None:
-        """Record, post to the app, and journal a status change."""
+        """Record, post to the app (with the batch), and journal a status change."""
         self.polls += 1
         self.history.record(state)
-        self.host.post_message(PanelUpdated(state))
+        self._outbox[state.panel_id] = state
+        if self._flush is None:
+            self._flush = asyncio.get_running_loop().call_later(BATCH_S, self._post_batch)
         previous = self._status.get(state.panel_id)
         self._status[state.panel_id] = state.status
         if self.on_status is None or previous is state.status:

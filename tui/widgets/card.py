@@ -3,21 +3,33 @@
 The card only renders what it is given (`show(state, series)`); the scheduler fetches.
 Status is never colour alone: the word (OK/WARN/CRIT/UNKNOWN) and an icon are always
 on the first line, so a colour-blind operator or a monochrome SSH session reads it too.
+
+A card is one widget that draws its lines from its state (no child widgets), and its
+size comes from the grid, so an update never needs a layout pass. `show()` works out
+what each line would draw at the card's current width (the text, or the sparkline's bar
+heights rather than the raw numbers) and repaints only the lines that changed: over SSH
+a steady dashboard sends a few lines a second, not whole cards. `show()` is safe at any
+time, before the card is mounted too: it keeps the state and the first paint draws it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
+from typing import ClassVar
 
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
 from textual import events
-from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Label, Sparkline, Static
+from textual.geometry import Region
+from textual.strip import Strip
+from textual.widget import Widget
 
 from panels.base import Status
 from panels.watch import PanelState
 from tui.messages import DrillDown
 from tui.widgets.figures import STATUS_ICON, STATUS_WORD, card_lines, note
+from tui.widgets.spark import levels, spark_parts
 
 STATUS_CLASSES = ("-ok", "-warn", "-crit", "-unknown", "-waiting")
 
@@ -34,13 +46,17 @@ STATUS_CSS = """
     {w}.-unknown:focus {{ border: heavy $secondary; }}
     {w}.-waiting:focus {{ border: heavy $accent; }}
     {w}:focus {{ background: $boost; border-title-style: bold reverse; }}
-    {w} .status-word {{ text-style: bold; width: auto; padding-right: 1; }}
-    {w}.-ok .status-word {{ color: $success; }}
-    {w}.-warn .status-word {{ color: $warning; }}
-    {w}.-crit .status-word {{ color: $error; }}
-    {w}.-unknown .status-word {{ color: $secondary; }}
-    {w}.-waiting .status-word {{ color: $foreground-muted; }}
+    {w} > .card--word {{ text-style: bold; }}
+    {w}.-ok > .card--word {{ color: $success; }}
+    {w}.-warn > .card--word {{ color: $warning; }}
+    {w}.-crit > .card--word {{ color: $error; }}
+    {w}.-unknown > .card--word {{ color: $secondary; }}
+    {w}.-waiting > .card--word {{ color: $foreground-muted; }}
+    {w} > .card--muted {{ color: $foreground-muted; }}
 """
+
+#: what one line draws: compared between polls, turned into text only when painted
+LineKey = tuple[Hashable, ...]
 
 
 def status_class(status: Status | None) -> str:
@@ -53,8 +69,10 @@ def status_text(status: Status | None) -> str:
     return f"{STATUS_ICON[status]} {STATUS_WORD[status]}"
 
 
-class CardBase(Vertical, can_focus=True):
-    """What a single card and a group card share: focus, status class, drill on click."""
+class CardBase(Widget, can_focus=True):
+    """What a single card and a group card share: focus, status class, drill on click,
+    and drawing by lines (`line_keys()` says what each line shows, `line_text()` draws it).
+    """
 
     DEFAULT_CSS = """
     CardBase {
@@ -65,19 +83,109 @@ class CardBase(Vertical, can_focus=True):
     }
     """
 
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"card--word", "card--muted"}
+
     def __init__(self, panel_id: str, title: str, *, id: str | None = None) -> None:
-        super().__init__(id=id)
+        #: what each line shows now, worked out for this content width
+        self._line_keys: list[LineKey] = []
+        self._keys_width = -1
+        #: drawn lines by key: a line that looks as before is not drawn again
+        self._strips: dict[LineKey, Strip] = {}
+        super().__init__(id=id, classes="-waiting")
         self.panel_id = panel_id
         self.border_title = title
         self.status: Status | None = None
-        self.add_class("-waiting")
 
     def set_status(self, status: Status | None) -> None:
         if status is self.status and self.has_class(status_class(status)):
             return
         self.status = status
         self.remove_class(*STATUS_CLASSES)
-        self.add_class(status_class(status))
+        self.add_class(status_class(status))  # restyles: the whole card repaints
+
+    # -- drawing by lines ------------------------------------------------------------
+
+    def line_keys(self, width: int) -> list[LineKey]:
+        """What each line shows at `width` cells, as comparable data."""
+        raise NotImplementedError
+
+    def line_parts(self, key: LineKey, width: int) -> list[tuple[str, Style | None]]:
+        """One line, drawn from its key: (text, style over the card's own) pairs."""
+        raise NotImplementedError
+
+    def _keys(self, width: int) -> list[LineKey]:
+        if width != self._keys_width:
+            self._line_keys, self._keys_width = self.line_keys(width), width
+        return self._line_keys
+
+    def render_line(self, y: int) -> Strip:
+        # Textual asks for content lines only (border and padding are its own), and only
+        # for lines marked dirty: an unchanged line is neither rebuilt nor sent
+        width = self.content_size.width
+        keys = self._keys(width)
+        base = self.rich_style
+        if y >= len(keys):
+            return Strip.blank(width, base)
+        key = keys[y]
+        strip = self._strips.get(key)
+        if strip is None or strip.cell_length != width:
+            segments = [Segment(text, base + style if style else base)
+                        for text, style in self.line_parts(key, width) if text]
+            strip = self._strips[key] = Strip(segments).crop_extend(0, width, base)
+        return strip
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()  # status, focus or theme changed: colours are new
+
+    def on_resize(self) -> None:
+        self._keys_width = -1
+        self._strips.clear()
+
+    def repaint_changed(self) -> None:
+        """Work out each line anew and repaint only those whose keys changed."""
+        width = self.content_size.width
+        before = self._line_keys if width == self._keys_width else None
+        self._keys_width = -1
+        if not self.is_mounted or width <= 0 or before is None:
+            self.refresh()  # not painted yet (or resized): the next paint draws it all
+            return
+        keys = self._keys(width)
+        if len(keys) != len(before):
+            self.refresh()
+            return
+        changed = [Region(0, y, width, 1)
+                   for y, (new, old) in enumerate(zip(keys, before, strict=True)) if new != old]
+        if changed:
+            if len(self._strips) > 4 * len(keys):  # keep only what is on screen now
+                self._strips = {k: v for k, v in self._strips.items() if k in keys}
+            self.refresh(*changed)
+
+    def text(self) -> str:
+        """What the card shows, as plain text (tests, the e2e checks, screen readers)."""
+        width = max(1, self.content_size.width)
+        return "\n".join("".join(text for text, _ in self.line_parts(key, width))
+                         for key in self.line_keys(width))
+
+    def fitted(self, *parts: tuple[str, str | None], width: int
+               ) -> list[tuple[str, Style | None]]:
+        """Parts (text, component class or None) on one line, cut with … at `width`."""
+        styled = [(text, self.get_component_rich_style(component) if component else None)
+                  for text, component in parts]
+        if sum(cell_len(text) for text, _ in styled) <= width:
+            return styled
+        out: list[tuple[str, Style | None]] = []
+        left = width - 1  # room for the ellipsis
+        for text, style in styled:
+            size = cell_len(text)
+            if size >= left:
+                out.append((set_cell_size(text, left) + "…", style))
+                break
+            out.append((text, style))
+            left -= size
+        return out
+
+    # -- selection -------------------------------------------------------------------
 
     _selected_before_click = False
 
@@ -99,13 +207,17 @@ class PanelCard(CardBase):
     """One target: `kind name` in the border, status word, two lines of figures, a sparkline."""
 
     DEFAULT_CSS = """
-    PanelCard > .card-head { height: 1; }
-    PanelCard .card-target { color: $foreground-muted; width: 1fr; text-overflow: ellipsis; }
-    PanelCard > .card-figures { height: 2; text-overflow: ellipsis; }
-    PanelCard > Sparkline { height: 1; margin: 0; }
-    PanelCard > .card-note { height: 1; color: $text-warning; text-overflow: ellipsis; }
-    PanelCard.-crit > .card-note { color: $text-error; }
+    PanelCard > .card--note { color: $text-warning; }
+    PanelCard.-crit > .card--note { color: $text-error; }
+    PanelCard > .card--spark-max { color: $primary; }
+    PanelCard > .card--spark-min { color: $primary 30%; }
     """ + STATUS_CSS.format(w="PanelCard")
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "card--word", "card--muted", "card--note", "card--spark-max", "card--spark-min"}
+
+    #: points the sparkline draws (two minutes at a 1 s refresh)
+    SPARK_POINTS = 120
 
     def __init__(self, panel_id: str, kind: str, name: str, *, target: str = "",
                  id: str | None = None) -> None:
@@ -113,29 +225,40 @@ class PanelCard(CardBase):
         self.kind = kind
         self.target = target
         self.state: PanelState | None = None
-        self._shown: tuple[str, ...] = ()
-
-    def compose(self) -> ComposeResult:
-        with Horizontal(classes="card-head"):
-            yield Label(status_text(None), classes="status-word")
-            yield Label(self.target, classes="card-target")
-        yield Static("waiting for the first poll", classes="card-figures")
-        yield Sparkline([], summary_function=max)
-        yield Static("", classes="card-note")
+        self.series: Sequence[float] = ()
 
     def show(self, state: PanelState, series: Sequence[float] = ()) -> None:
-        """Render one poll's state; unchanged text is not re-rendered (output stays small)."""
+        """Take one poll's state; lines that would look the same are not repainted."""
         self.state = state
+        self.series = series
         self.set_status(state.status)
-        figures = "\n".join(card_lines(state))
-        texts = (status_text(state.status), state.target, figures, note(state))
-        if texts != self._shown:
-            self._shown = texts
-            self.query_one(".status-word", Label).update(texts[0])
-            self.query_one(".card-target", Label).update(texts[1])
-            self.query_one(".card-figures", Static).update(texts[2])
-            self.query_one(".card-note", Static).update(texts[3])
-        spark = self.query_one(Sparkline)
-        data = list(series)
-        if data != spark.data:
-            spark.data = data
+        self.repaint_changed()
+
+    def line_keys(self, width: int) -> list[LineKey]:
+        state = self.state
+        if state is None:
+            head, figures, note_line = (status_text(None), self.target), [
+                "waiting for the first poll", ""], ""
+        else:
+            head = (status_text(state.status), state.target)
+            figures = [*card_lines(state), "", ""][:2]
+            note_line = note(state)
+        return [("head", *head), ("figures", figures[0]), ("figures", figures[1]),
+                ("spark", levels(self.series, width)), ("note", note_line)]
+
+    def line_parts(self, key: LineKey, width: int) -> list[tuple[str, Style | None]]:
+        kind = key[0]
+        if kind == "head":
+            return self.fitted((str(key[1]), "card--word"), (" ", None),
+                               (str(key[2]), "card--muted"), width=width)
+        if kind == "spark":
+            base = self.background_colors[1]
+            low = base + self.get_component_styles("card--spark-min").color
+            high = base + self.get_component_styles("card--spark-max").color
+            bars = key[1]
+            assert isinstance(bars, tuple)
+            return spark_parts(bars, low, high)
+        if kind == "note":
+            return self.fitted((str(key[1]), "card--note"), width=width)
+        return self.fitted((str(key[1]), None), width=width)
+

@@ -31,6 +31,7 @@ class DashHeader(Horizontal):
     DashHeader > #header-status.-unknown { color: $secondary; }
     DashHeader > #header-status.-waiting { color: $foreground-muted; }
     DashHeader > #header-paused { color: $warning; text-style: bold; }
+    DashHeader > #header-clock { width: 10; }
     """
 
     def __init__(self, title: str, hostname: str, clock: Callable[[], float]) -> None:
@@ -46,7 +47,8 @@ class DashHeader(Horizontal):
         yield Label("", id="header-paused")
         yield Label(status_text(None), id="header-status", classes="-waiting")
         yield Label("", id="header-alerts")
-        yield Label(self._time(), id="header-clock")
+        self._time_shown = self._time()
+        yield Label(self._time_shown, id="header-clock")
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self.tick)
@@ -58,7 +60,8 @@ class DashHeader(Horizontal):
         text = self._time()
         if text != self._time_shown:  # once a second; never repaint what did not change
             self._time_shown = text
-            self.query_one("#header-clock", Label).update(text)
+            # fixed width (CSS): a new time repaints those 10 cells, without a layout pass
+            self.query_one("#header-clock", Label).update(text, layout=False)
 
     def show(self, status: Status | None, firing: int, paused: bool) -> None:
         shown = (status, firing, paused)
