@@ -143,6 +143,7 @@ class HealthPanel(Panel[HealthSample]):
 
     def _client_for_panel(self) -> httpx.AsyncClient:
         if self._client is None:
+            _check_url(self.url)  # once, with the client: the URL never changes
             verify: bool | ssl.SSLContext = False
             if self.verify_tls:
                 if self.ca_file and not Path(self.ca_file).is_file():
@@ -156,7 +157,6 @@ class HealthPanel(Panel[HealthSample]):
         return self._client
 
     async def collect(self) -> HealthSample:
-        _check_url(self.url)
         client = self._client_for_panel()
         started = time.perf_counter()
         chunks: list[bytes] = []

@@ -21,7 +21,7 @@ from tui.screens.health import HealthScreen
 from tui.screens.help import HelpScreen
 from tui.screens.postgres import PostgresScreen
 from tui.screens.redis import RedisScreen
-from tui.widgets.card import CardBase
+from tui.widgets.card import CardBase, PanelCard
 from tui.widgets.grid import CardGrid
 from tui.widgets.group_card import GroupCard
 from tui.widgets.header import DashHeader
@@ -274,3 +274,16 @@ async def test_drilldown_for_every_kind_opens_and_closes() -> None:
             assert screen.state is not None
             await pilot.press("escape")
             assert len(app.screen_stack) == 1
+
+
+async def test_a_state_shown_before_the_card_is_mounted_is_drawn_once_it_is() -> None:
+    # the live flake: a poll landed while the card was still being composed
+    app = frozen_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        state = states(panels()[3:4], rounds=1)[0]
+        card = PanelCard(state.panel_id, state.kind, state.name, id="card-late")
+        card.show(state, [1.0, 2.0, 3.0])
+        await app.query_one(CardGrid).mount(card)
+        await pilot.pause()
+        assert "OK" in card.text() and "mem 20.0M/256.0M" in card.text()
+        assert card.has_class("-ok")

@@ -216,6 +216,11 @@ class OpsdashApp(RunbookPaneHost, App[int]):
             except Exception as exc:  # the first poll reports it on the card
                 self.log.warning(f"{panel.id}: prepare failed: {exc!r}")
         hook = self.status_hook or journal_hook(self.journal_path)
+        # the runbook pane's modules (the runbook library, markdown-it) load here as well:
+        # the first poll reaching `runbook_panel_updated` imported them on the event loop,
+        # a ~60 ms frame gap
+        import tui.widgets.runbook_pane  # noqa: F401
+
         self.call_from_thread(self._start_scheduler, panels, hook)
 
     def _start_scheduler(self, panels: list[Panel[Any]], hook: StatusHook | None) -> None:
@@ -245,20 +250,25 @@ class OpsdashApp(RunbookPaneHost, App[int]):
 
         updates, self._unshown = self._unshown, {}
         screen = self.screen
+        touched: dict[str, CardBase] = {}
         with self.batch_update():
             for state in updates.values():
                 card = self._card_of.get(state.panel_id)
                 if isinstance(card, PanelCard):
-                    card.show(state, self.history.recent(state.panel_id,
+                    card.take(state, self.history.recent(state.panel_id,
                                                          n=PanelCard.SPARK_POINTS))
                 elif isinstance(card, GroupCard):
-                    card.show(state)
+                    card.take(state)  # ten members: its lines are worked out once
+                if card is not None:
+                    touched[card.panel_id] = card
                 if isinstance(screen, DrillDownScreen):
                     members = getattr(screen, "members", None)
                     if screen.panel_id == state.panel_id or (
                             members and state.panel_id in members):
                         screen.show(state)
                 self.runbook_panel_updated(state)
+            for card in touched.values():
+                card.repaint_changed()
             self.refresh_header()
 
     def overall(self) -> Status | None:

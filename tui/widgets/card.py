@@ -229,10 +229,14 @@ class PanelCard(CardBase):
 
     def show(self, state: PanelState, series: Sequence[float] = ()) -> None:
         """Take one poll's state; lines that would look the same are not repainted."""
+        self.take(state, series)
+        self.repaint_changed()
+
+    def take(self, state: PanelState, series: Sequence[float] = ()) -> None:
+        """Keep the state without repainting yet (a batch repaints once at its end)."""
         self.state = state
         self.series = series
         self.set_status(state.status)
-        self.repaint_changed()
 
     def line_keys(self, width: int) -> list[LineKey]:
         state = self.state

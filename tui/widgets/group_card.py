@@ -35,10 +35,13 @@ class GroupCard(CardBase):
 
     def show(self, state: PanelState) -> None:
         """Take one member's state; safe before the card is mounted."""
-        self.states[state.panel_id] = state
-        statuses = [s.status for s in self.states.values()]
-        self.set_status(Status.worst(statuses) if statuses else None)
+        self.take(state)
         self.repaint_changed()
+
+    def take(self, state: PanelState) -> None:
+        """Keep a member's state without repainting yet (a batch repaints once)."""
+        self.states[state.panel_id] = state
+        self.set_status(Status.worst([s.status for s in self.states.values()]))
 
     def counts(self) -> str:
         """`2 CRIT · 10 OK · 1 waiting`, or `0/12 polled` before any poll."""

@@ -10,7 +10,6 @@ and repaints only when they differ. Colours step with the bar height (eight shad
 from __future__ import annotations
 
 from collections.abc import Sequence
-from fractions import Fraction
 
 from rich.style import Style
 from textual.color import Color
@@ -33,10 +32,12 @@ def levels(data: Sequence[float], width: int) -> tuple[int, ...]:
         return (SINGLE,) * width
     low, high = min(data), max(data)
     extent = high - low or 1
-    step = Fraction(len(data), width)
+    # bucket n is data[floor(n*len/width):floor((n+1)*len/width)], as Textual's Fraction
+    # arithmetic gives, in integers (Fractions cost more than the rest of a card's update)
+    size = len(data)
     buckets = []
     for n in range(width):
-        part = data[int(step * n):int(step * (n + 1))]
+        part = data[size * n // width:size * (n + 1) // width]
         if part:
             buckets.append(max(part))
     # fewer points than columns: each one is stretched; the index accumulates as a float
