@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
-from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
 
 from panels.base import AlertRule, Condition, Panel
+from panels.masking import mask_url
 from panels.tls import tls_context
 
 EXCERPT_BYTES = 2048
@@ -46,27 +46,7 @@ _FRESH_KEYS = frozenset({
     "last_sync", "synced_at", "last_refresh", "refreshed_at", "generated_at", "checked_at",
 })
 _NAME_KEYS = ("name", "id", "component", "componentId", "component_id")
-_SECRET_PARAMS = re.compile(r"token|key|secret|pass|auth|signature|sig$", re.IGNORECASE)
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-
-
-def mask_url(url: str) -> str:
-    """http://u:secret@h/?token=x -> http://u:***@h/?token=***, for cards and errors."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url
-    netloc = parts.netloc
-    if parts.password is not None:
-        userinfo, _, host = netloc.rpartition("@")
-        netloc = f"{userinfo.split(':', 1)[0]}:***@{host}"
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        if any(_SECRET_PARAMS.search(k) for k, _ in pairs):
-            query = urlencode([(k, "***" if _SECRET_PARAMS.search(k) else v) for k, v in pairs],
-                              safe="*")
-    return parts._replace(netloc=netloc, query=query).geturl()
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -28,6 +27,7 @@ from psycopg.rows import dict_row
 
 from panels.base import AlertRule, Condition, Panel
 from panels.errors import BadResponse
+from panels.masking import mask_dsn
 
 APPLICATION_NAME = "opsdash"
 ACTIVITY_LIMIT = 50
@@ -35,23 +35,6 @@ QUERY_CHARS = 500
 BACKOFF_MIN_S = 1.0
 BACKOFF_MAX_S = 30.0
 
-_KV_PASSWORD = re.compile(r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s&]+)", re.IGNORECASE)
-
-
-def mask_dsn(dsn: str) -> str:
-    """The DSN with its password replaced by ***, for URL and key=value forms alike."""
-    masked = _KV_PASSWORD.sub(r"\1***", dsn)
-    scheme, sep, rest = masked.partition("://")
-    if not sep:
-        return masked
-    end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
-    authority, tail = rest[:end], rest[end:]
-    if "@" in authority:
-        userinfo, host = authority.rsplit("@", 1)
-        if ":" in userinfo:
-            userinfo = userinfo.split(":", 1)[0] + ":***"
-        authority = f"{userinfo}@{host}"
-    return f"{scheme}://{authority}{tail}"
 
 
 def _password_of(dsn: str) -> str | None:

@@ -17,7 +17,6 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
-from urllib.parse import urlsplit
 
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
@@ -25,18 +24,9 @@ from redis.backoff import NoBackoff
 
 from panels.base import AlertRule, Condition, Panel
 from panels.errors import BadResponse
+from panels.masking import mask_url
 
 _LENGTH_COMMAND = {"list": "LLEN", "stream": "XLEN", "zset": "ZCARD", "set": "SCARD"}
-
-
-def mask_url(url: str) -> str:
-    """redis://user:secret@host -> redis://user:***@host, for cards and errors."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    userinfo, _, host = parts.netloc.rpartition("@")
-    user = userinfo.split(":", 1)[0]
-    return parts._replace(netloc=f"{user}:***@{host}").geturl()
 
 
 @dataclass(frozen=True)

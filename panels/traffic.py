@@ -21,7 +21,7 @@ import httpx
 
 from panels.base import AlertRule, Condition, Panel
 from panels.errors import BadResponse, SourceAbsent
-from panels.health import mask_url
+from panels.masking import mask_url
 from panels.promql import counter_increase, histogram_quantile, parse_duration
 from panels.tls import tls_context
 

@@ -11,7 +11,8 @@ import pytest
 
 from panels.alerts import AlertState
 from panels.base import Status
-from panels.health import HealthPanel, HealthSample, mask_url
+from panels.health import HealthPanel, HealthSample
+from panels.masking import mask_url
 from panels.watch import PanelState, PanelWatch
 from tests.fixtures.common import free_port
 from tests.fixtures.http import HTTPService

@@ -12,7 +12,8 @@ import pytest
 
 from panels.alerts import AlertState
 from panels.base import AlertRule, Severity, Status
-from panels.postgres import PostgresPanel, mask_dsn
+from panels.masking import mask_dsn
+from panels.postgres import PostgresPanel
 from panels.watch import PanelState, PanelWatch
 from tests.fixtures.common import free_port
 from tests.fixtures.postgres import PostgresServer

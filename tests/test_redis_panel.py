@@ -9,7 +9,8 @@ import redis
 
 from panels.alerts import AlertState
 from panels.base import AlertRule, Severity, Status
-from panels.redis import RedisPanel, mask_url
+from panels.masking import mask_url
+from panels.redis import RedisPanel
 from panels.watch import PanelState, PanelWatch
 from tests.fixtures.redis import RedisFactory, RedisServer
 

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 from panels.alerts import CANONICAL_ALERTS, DEFAULT_RULES
 from panels.base import AlertRule, Panel, Severity
+from panels.masking import mask_credentials
 from panels.registry import COMMON_OPTIONS, KINDS
 
 CONFIG_NAME = "opsdash.toml"
@@ -194,11 +195,6 @@ def expand_env(text: str, env: Mapping[str, str] | None = None) -> str:
     return _VAR.sub(sub, text)
 
 
-def mask_url(url: str) -> str:
-    """The URL with any password replaced by ****, safe for messages and screens."""
-    return re.sub(r"(://[^:/@\s]*:)[^@/\s]*@", r"\1****@", url)
-
-
 # --- where a key lives in the raw text ---------------------------------------------------
 
 KeyPath = tuple[str | int, ...]
@@ -328,7 +324,7 @@ def _describe(value: object) -> str:
     if isinstance(value, list):
         return "a list"
     if isinstance(value, str):
-        return f"the string {mask_url(value)!r}"
+        return f"the string {mask_credentials(value)!r}"
     return repr(value)
 
 
@@ -636,7 +632,7 @@ class _Loader:
         return value
 
     def check_url(self, path: KeyPath, value: str, schemes: tuple[str, ...]) -> None:
-        shown = mask_url(value)
+        shown = mask_credentials(value)
         if "://" not in value:
             if "" in schemes and value.strip():
                 return  # a libpq key=value conninfo string

@@ -20,8 +20,9 @@ from types import FrameType
 
 from panels.alerts import DEFAULT_RULES
 from panels.base import AlertRule
+from panels.masking import mask_url
 from tui.config import Config, PanelSpec
-from tui.demo.service import FAULTS, DemoService, mask_url
+from tui.demo.service import FAULTS, DemoService
 from tui.errors import UsageError
 
 #: the local Redis the backlog fault uses when it answers; OPSDASH_DEMO_REDIS overrides
@@ -157,10 +158,11 @@ def serve_forever(service: DemoService) -> int:
                      f"{fault.description}")
     lines.append(f"  recover  curl -X POST '{url}/admin/recover'   "
                  "(one fault: ?fault=NAME)")
-    lines.append(f"  redis    {mask_url(service.redis_url) or 'none (backlog fault unavailable)'}")
+    redis = mask_url(service.redis_url) if service.redis_url else None
+    lines.append(f"  redis    {redis or 'none (backlog fault unavailable)'}")
     lines.append(f"  export {URL_ENV}={url}")
-    if service.redis_url:
-        lines.append(f"  export {REDIS_ENV}={mask_url(service.redis_url)}")
+    if redis:
+        lines.append(f"  export {REDIS_ENV}={redis}")
     lines.append("Ctrl-C stops it.")
     print("\n".join(lines), flush=True)
 

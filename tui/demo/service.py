@@ -34,6 +34,8 @@ from urllib.parse import parse_qs, urlsplit
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
 from prometheus_client.exposition import generate_latest
 
+from panels.masking import mask_url
+
 if TYPE_CHECKING:
     import redis
 
@@ -195,7 +197,7 @@ class DemoService:
             "active": sorted(self.faults),
             "available": {f.name: {"alert": f.alert, "description": f.description}
                           for f in FAULTS.values()},
-            "redis": mask_url(self.redis_url),
+            "redis": mask_url(self.redis_url) if self.redis_url else None,
         }
 
     # -- what the endpoints answer ---------------------------------------------------
@@ -259,7 +261,7 @@ class DemoService:
         try:
             client.ping()
         except redis_lib.RedisError as exc:
-            raise FaultError(f"backlog needs Redis, and {mask_url(self.redis_url)} does not "
+            raise FaultError(f"backlog needs Redis, and {mask_url(self.redis_url or '')} does not "
                              f"answer: {exc}") from exc
         return client
 
@@ -290,17 +292,6 @@ class DemoService:
             finally:
                 conn.close()
             self._stopping.wait(max(0.0, period - (time.monotonic() - started)))
-
-
-def mask_url(url: str | None) -> str | None:
-    """Hide a password in a URL before it is shown anywhere."""
-    if url is None:
-        return None
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return parts._replace(netloc=netloc).geturl()
 
 
 class _Server(ThreadingHTTPServer):
