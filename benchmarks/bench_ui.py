@@ -172,9 +172,10 @@ def bench_first_paint_and_steady(tmp: Path, http_url: str, redis_url: str) -> No
 
 
 def _collect_child(config_path: str, seconds: float) -> dict[str, float]:
-    """The panels' own cost: every target polled on the scheduler's spread, without Textual."""
+    """The panels' own cost: every target polled on the scheduler's phases, without Textual."""
     from panels.watch import PanelWatch
     from tui.config import build_panels, load_config
+    from tui.scheduler import PHASES
 
     panels = build_panels(load_config(Path(config_path)))
     for panel in panels:
@@ -188,7 +189,8 @@ def _collect_child(config_path: str, seconds: float) -> dict[str, float]:
                 await watch.poll()  # collect and judge: all the panel does
                 await asyncio.sleep(max(0.05, 1.0 - (time.monotonic() - started)))
 
-        tasks = [asyncio.create_task(loop(PanelWatch(p), i / len(panels)))
+        slots = PHASES  # the dashboard's own phases (tui/scheduler.py)
+        tasks = [asyncio.create_task(loop(PanelWatch(p), (i * slots // len(panels)) / slots))
                  for i, p in enumerate(panels)]
         await asyncio.sleep(5.0)  # the same warm-up as the steady-state run
         cpu0, t0 = time.process_time(), time.perf_counter()

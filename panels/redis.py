@@ -26,6 +26,8 @@ from panels.base import AlertRule, Condition, Panel
 from panels.errors import BadResponse
 from panels.masking import mask_url
 
+#: INFO sections holding every field the panel reads (one section per call: Redis < 7)
+_INFO_SECTIONS = ("memory", "clients", "stats")
 _LENGTH_COMMAND = {"list": "LLEN", "stream": "XLEN", "zset": "ZCARD", "set": "SCARD"}
 
 
@@ -94,12 +96,17 @@ class RedisPanel(Panel[RedisSample]):
         ping_ms = (time.perf_counter() - started) * 1000
 
         pipe = client.pipeline(transaction=False)
-        pipe.info()
+        for section in _INFO_SECTIONS:  # just these: the whole INFO costs twice the parsing
+            pipe.info(section)
         for queue in self.queues:
             pipe.type(queue)
-        info, *types = await pipe.execute()
-        if not isinstance(info, dict):
-            raise BadResponse(f"INFO returned {type(info).__name__}, not a mapping")
+        replies = await pipe.execute()
+        info: dict[str, Any] = {}
+        for reply in replies[:len(_INFO_SECTIONS)]:
+            if not isinstance(reply, dict):
+                raise BadResponse(f"INFO returned {type(reply).__name__}, not a mapping")
+            info.update(reply)
+        types = replies[len(_INFO_SECTIONS):]
 
         queues = dict.fromkeys(self.queues, 0)
         measured = [(q, _LENGTH_COMMAND[t]) for q, t in zip(self.queues, types, strict=True)

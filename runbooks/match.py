@@ -7,7 +7,11 @@ Scores, highest first (a reason says which rule matched):
    50-80  the alert's words, or their synonyms, are in the heading (`DatabaseUnreachable`
        -> "Database connection refused"); a heading about another component loses 10
    1-30  the alert's words in the section's text (keyword scoring)
-At equal score a user's runbook comes before a bundled one, then document order.
+A user's section that matches on its heading or better (score >= HEADING_MATCH) comes
+before every bundled one, whatever their scores: the team's own runbook for the alert is
+the one they want first, and the bundled ones stay below as candidates. A config mapping
+still comes first of all. At equal score a user's runbook comes before a bundled one, then
+document order.
 """
 
 from __future__ import annotations
@@ -18,6 +22,10 @@ from dataclasses import dataclass
 
 from runbooks.library import Library, RunbookRefError
 from runbooks.model import Section
+
+MAPPED = "mapped in the config"
+#: a user's section scoring this much (its heading is about the alert) outranks bundled ones
+HEADING_MATCH = 50.0
 
 
 @dataclass(frozen=True)
@@ -136,7 +144,7 @@ def match(library: Library, alert: str, mapping: Mapping[str, Sequence[str]] | N
                 sec = library.find(ref)
             except RunbookRefError:
                 continue  # `opsdash runbooks lint` reports it; matching goes on without it
-            results.setdefault(sec.ref, Match(sec, 100.0 - i * 0.1, "mapped in the config"))
+            results.setdefault(sec.ref, Match(sec, 100.0 - i * 0.1, MAPPED))
     for n, sec in enumerate(library.sections):
         order.setdefault(sec.ref, n)
         if sec.ref in results:
@@ -144,6 +152,11 @@ def match(library: Library, alert: str, mapping: Mapping[str, Sequence[str]] | N
         score, reason = _score(sec, alert, words)
         if score > 0:
             results[sec.ref] = Match(sec, score, reason)
-    ranked = sorted(results.values(),
-                    key=lambda m: (-m.score, m.section.bundled, order.get(m.section.ref, 0)))
+    def tier(m: Match) -> int:
+        if m.reason == MAPPED:
+            return 0
+        return 1 if not m.section.bundled and m.score >= HEADING_MATCH else 2
+
+    ranked = sorted(results.values(), key=lambda m: (
+        tier(m), -m.score, m.section.bundled, order.get(m.section.ref, 0)))
     return ranked[:limit] if limit else ranked

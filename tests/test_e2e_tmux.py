@@ -131,3 +131,51 @@ queues = ["celery"]
     # alternate screen left: the command line typed before is visible again, cards gone
     assert f"{OPSDASH} --config" in after.replace("\n", "")
     assert "redis broker" not in after
+
+
+def test_an_interactive_step_gets_the_terminal_and_the_app_resumes(
+        tmux: Tmux, tmp_path: Path, redis_server: RedisServer) -> None:
+    """redis-cli with no command is a prompt: opsdash suspends, the engineer types into it,
+    and the dashboard comes back with the step's exit code in the pane."""
+    import redis
+
+    redis.Redis.from_url(redis_server.url).rpush("celery", *range(1500))
+    books = tmp_path / "books"
+    books.mkdir()
+    (books / "queue.md").write_text(f"""# Queue
+
+## TaskQueueStuck
+
+1. Look at the queue by hand:
+
+   ```bash
+   redis-cli -p {redis_server.port}
+   ```
+""")
+    config = tmp_path / "opsdash.toml"
+    config.write_text(f"""
+refresh = 1.0
+[runbooks]
+dirs = ["{books}"]
+[[redis]]
+name = "broker"
+url = "{redis_server.url}"
+queues = ["celery"]
+[alerts.TaskQueueStuck]
+for = "0s"
+""")
+    tmux.type(f"{OPSDASH} --config {config} --journal {tmp_path / 'j.jsonl'}; "
+              "echo opsdash-exit=$?")
+    tmux.wait_for("redis broker", "TaskQueueStuck")
+    tmux.send("r")
+    tmux.wait_for("Look at the queue by hand")
+    tmux.send("Enter")
+    prompt = f"127.0.0.1:{redis_server.port}>"
+    tmux.wait_for("opsdash is suspended", prompt)
+    tmux.type("LLEN celery")
+    tmux.wait_for("(integer) 1500")
+    tmux.type("quit")
+    screen = tmux.wait_for("interactive command exited 0", "redis broker")
+    assert prompt not in screen  # the dashboard is drawn again over the shell's lines
+    tmux.send("q")
+    tmux.wait_for("opsdash-exit=0")

@@ -70,6 +70,22 @@ def test_a_users_runbook_beats_a_bundled_one_of_equal_strength(
     assert ranked[0]["score"] == ranked[1]["score"]
 
 
+def test_a_users_heading_match_ranks_above_a_bundled_front_matter_match(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The team's own section for the alert comes first even though the bundled one names
+    the alert in its front matter (a stronger score); keyword-only user text does not."""
+    (tmp_path / "queue.md").write_text("## Celery backlog\n\n1. `celery -A app inspect active`\n")
+    (tmp_path / "notes.md").write_text("## Misc\n\nThe queue is sometimes stuck.\n\n"
+                                       "1. `uptime`\n")
+    ranked = run_json(capsys, "runbooks", "match", "TaskQueueStuck", "--json",
+                      "--runbooks", str(tmp_path))
+    assert isinstance(ranked, list)
+    refs = [m["ref"] for m in ranked]
+    assert refs[:2] == ["queue.md#celery-backlog", "redis.md#task-queue-stuck"]
+    assert ranked[0]["score"] < ranked[1]["score"]  # ranked first all the same
+    assert refs.index("notes.md#misc") > refs.index("redis.md#task-queue-stuck")
+
+
 def test_words_in_a_heading_match_without_an_alert_line(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "pg.md").write_text("## Postgres connection refused\n\n1. `pg_isready -h db`\n"

@@ -8,6 +8,7 @@ the bundled demo runbook's steps fix them through the same HTTP the service expo
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import signal
 import socket
@@ -147,6 +148,7 @@ def with_user_config(demo: Config, path: str) -> Config:
 
 def serve_forever(service: DemoService) -> int:
     """`--serve-only`: say where everything is, then serve until Ctrl-C or SIGTERM."""
+    logging.basicConfig(level=logging.WARNING, format="opsdash demo: %(message)s")
     url = service.url
     lines = [f"opsdash demo service on {url}",
              f"  health   {url}/readyz   {url}/health",

@@ -23,7 +23,9 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
+import logging
 import random
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -38,6 +40,11 @@ from panels.masking import mask_url
 
 if TYPE_CHECKING:
     import redis
+
+#: silent unless someone listens (`--serve-only` does): under the dashboard, stderr is the
+#: terminal the cards are drawn on
+_log = logging.getLogger("opsdash.demo")
+_log.addHandler(logging.NullHandler())
 
 #: the Redis list the backlog fault fills and the redis panel watches
 QUEUE_KEY = "demo:jobs"
@@ -301,11 +308,19 @@ class _Server(ThreadingHTTPServer):
     block_on_close = True
     service: DemoService
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up (a poll timed out mid-answer) is routine; and a traceback
+        on stderr would scribble over the dashboard drawn on the same terminal."""
+        exc = sys.exc_info()[1]
+        if not isinstance(exc, (ConnectionError, TimeoutError)):
+            _log.warning("demo request from %s failed: %r", client_address, exc)
+
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     timeout = 5  # a client that connects and says nothing cannot hold stop() up
     server_version = "opsdash-demo/1"
+    disable_nagle_algorithm = True  # headers and body go in two writes: no 40 ms ACK stall
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silent: request lines on stderr would scribble over the dashboard."""
