@@ -22,7 +22,7 @@ from textual.widgets import Input, OptionList
 from runbooks.journal import read_journal
 from tests.test_app_support import HOST, T0, config_for, feed, panels, states
 from tui.app import OpsdashApp
-from tui.config import Config
+from tui.config import Config, PanelSpec
 from tui.demo.service import DemoService
 from tui.demo_command import demo_config
 from tui.runbook_session import StepStatus
@@ -418,3 +418,68 @@ async def test_f_is_not_offered_outside_the_demo(drill: Drill) -> None:
         await pilot.press("f")
         await pilot.pause()
         assert not isinstance(app.screen, FaultMenu)
+
+
+SQL_DRILL = """\
+## ServiceDown: check the database
+
+1. Who is connected:
+
+   ```sql
+   SELECT count(*) > 0 AS anyone FROM pg_stat_activity;
+   ```
+
+2. Drop the scratch table:
+
+   ```sql
+   DROP TABLE opsdash_pane_scratch;
+   ```
+"""
+
+
+async def test_sql_steps_run_on_the_configured_postgres_read_only_unless_confirmed(
+        tmp_path: Path, postgres_server: Any) -> None:
+    """The pane runs `sql` blocks through psycopg on the [[postgres]] target's DSN: a read
+    runs at once, a DROP waits for `y` and only then gets a writable transaction."""
+    import psycopg
+
+    books = tmp_path / "books"
+    books.mkdir()
+    (books / "db.md").write_text(SQL_DRILL)
+    with psycopg.connect(postgres_server.dsn, autocommit=True) as conn:
+        conn.execute("CREATE TABLE opsdash_pane_scratch (x int)")
+    base = config_for(panels())
+    specs = tuple(PanelSpec(s.kind, s.name, {"dsn": postgres_server.dsn})
+                  if s.kind == "postgres" else s for s in base.panels)
+    config = Config(refresh=base.refresh, panels=specs, runbook_dirs=(books,),
+                    runbook_map={"ServiceDown": ("db.md#servicedown-check-the-database",)})
+    app = OpsdashApp(config, clock=lambda: T0 + 30, hostname=HOST, autostart=False,
+                     journal=tmp_path / "journal.jsonl")
+
+    def scratch_exists() -> bool:
+        with psycopg.connect(postgres_server.dsn) as conn:
+            row = conn.execute("SELECT to_regclass('opsdash_pane_scratch')").fetchone()
+            return row is not None and row[0] is not None
+
+    async with app.run_test(size=(160, 48)) as pilot:
+        pane = await open_pane(pilot)
+        await run_step(pilot, pane, 0)
+        assert await finished(pilot, pane, 0) is StepStatus.DONE
+        assert "anyone\nTrue\n(1 row)" in pane.output.text()
+
+        await run_step(pilot, pane, 1)
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen),
+                         what="the confirmation")
+        screen = app.screen
+        assert isinstance(screen, ConfirmScreen)
+        assert screen.exact_text == "DROP TABLE opsdash_pane_scratch;"
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not pane.busy, what="the refusal")
+        assert scratch_exists()
+
+        await run_step(pilot, pane, 1)
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen),
+                         what="the confirmation")
+        await pilot.press("y")
+        assert await finished(pilot, pane, 1) is StepStatus.DONE
+        assert not scratch_exists()
