@@ -1,12 +1,14 @@
 """Containers on a Docker engine: state, health, restarts, CPU and memory per container.
 
 The Docker SDK blocks, so list and per-container inspect calls fan out over this panel's
-own thread pool. Stats come from one streaming subscription per running container (as
-`docker stats` does), each read by a daemon thread that keeps only the newest frame:
-dockerd 20.10 answers even a `one_shot` stats call only at its collector's next tick (a
-1 s sleep plus a sequential pass over the subscribed containers), so 100 one-shot calls
-take over a second, while a stream delivers every tick by itself and `collect()` only
-reads what has arrived. `docker` is imported lazily, in a worker thread.
+own thread pool; a running container whose listing line (state and status text, health
+included) has not changed keeps its last inspect for up to INSPECT_REUSE_S. Stats come
+from one streaming subscription per running container (as `docker stats` does), each
+read by a daemon thread that keeps only the newest frame: dockerd 20.10 answers even a
+`one_shot` stats call only at its collector's next tick (a 1 s sleep plus a sequential
+pass over the subscribed containers), so 100 one-shot calls take over a second, while a
+stream delivers every tick by itself and `collect()` only reads what has arrived.
+`docker` is imported lazily, in a worker thread.
 
 Rules: `ContainerDown` fires per container (target = container name) when it is
 exited, dead or restarting, when its healthcheck says unhealthy, when it sits in
@@ -43,6 +45,16 @@ DEFAULT_WORKERS = 8
 STREAM_READ_TIMEOUT = 60.0
 #: connections kept per client; each stats stream holds one while it runs
 POOL_SIZE = 1024
+#: a running container's inspect is reused while its listing line is unchanged, this long
+#: at most: a restart or a health change rewrites the line ("Up 2 seconds (unhealthy)")
+INSPECT_REUSE_S = 30.0
+
+
+@dataclass(frozen=True)
+class _Inspected:
+    line: tuple[str, str]  # the listing's State and Status when it was inspected
+    at: float  # time.monotonic()
+    inspect: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -138,6 +150,7 @@ class ContainersPanel(Panel[ContainersSample]):
         self._pool: ThreadPoolExecutor | None = None
         self._streams = StatsStreams()
         self._cpu_prev: dict[str, CpuReading] = {}
+        self._inspected: dict[str, _Inspected] = {}
 
     @property
     def host(self) -> str:
@@ -161,8 +174,7 @@ class ContainersPanel(Panel[ContainersSample]):
         if self.names:
             wanted = set(self.names)
             listing = [c for c in listing if _name(c) in wanted]
-        inspected = await asyncio.gather(
-            *(loop.run_in_executor(pool, _inspect, client, entry) for entry in listing))
+        inspected = await self._inspect_changed(listing, pool, client)
         running = [ins["Id"] for _, ins in filter(None, inspected)
                    if (ins.get("State") or {}).get("Status") == "running"]
         # Thread.start() waits for each thread to run: 100 of them would stall the loop
@@ -187,6 +199,36 @@ class ContainersPanel(Panel[ContainersSample]):
         infos += [_missing(n) for n in self.names if n not in present]
         infos.sort(key=lambda c: c.name)
         return ContainersSample(tuple(infos))
+
+    async def _inspect_changed(self, listing: list[dict[str, Any]], pool: ThreadPoolExecutor,
+                               clients: _Clients
+                               ) -> list[tuple[dict[str, Any], dict[str, Any]] | None]:
+        """Inspect what changed: a running container whose listing line is as it was gets
+        its last inspect again (100 inspects a second kept dockerd and the GIL busy); one
+        that is not running is always asked, so a start error is never missed."""
+        loop = asyncio.get_running_loop()
+        now = time.monotonic()
+        out: list[tuple[dict[str, Any], dict[str, Any]] | None] = []
+        ask: list[tuple[int, dict[str, Any]]] = []
+        for entry in listing:
+            line = (str(entry.get("State") or ""), str(entry.get("Status") or ""))
+            hit = self._inspected.get(entry["Id"])
+            if (hit is not None and line[0] == "running" and hit.line == line
+                    and now - hit.at < INSPECT_REUSE_S):
+                out.append((entry, hit.inspect))
+            else:
+                ask.append((len(out), entry))
+                out.append(None)
+        answers = await asyncio.gather(
+            *(loop.run_in_executor(pool, _inspect, clients, entry) for _, entry in ask))
+        for (index, entry), answer in zip(ask, answers, strict=True):
+            out[index] = answer
+            if answer is not None:
+                line = (str(entry.get("State") or ""), str(entry.get("Status") or ""))
+                self._inspected[entry["Id"]] = _Inspected(line, now, answer[1])
+        listed = {entry["Id"] for entry in listing}
+        self._inspected = {k: v for k, v in self._inspected.items() if k in listed}
+        return out
 
     def _executor(self) -> ThreadPoolExecutor:
         if self._pool is None:

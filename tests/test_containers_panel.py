@@ -134,6 +134,38 @@ async def test_a_failing_healthcheck_shows_unhealthy_and_fires_container_down(
 
 
 @docker
+async def test_a_container_turning_unhealthy_between_polls_is_seen_by_the_same_panel(
+        docker_engine: DockerEngine, docker_api: Any) -> None:
+    """The panel reuses a running container's inspect while its listing line is the same;
+    the health change rewrites that line, so the next poll asks again and fires."""
+    ms = 1_000_000
+    run(docker_api, docker_engine, "api", ["sh", "-c", "touch /tmp/ok; exec sleep 3600"],
+        healthcheck={"test": ["CMD-SHELL", "test -f /tmp/ok"], "interval": 200 * ms,
+                     "timeout": 1000 * ms, "retries": 1})
+    wait_until(lambda: state_of(docker_api, "api").get("Health", {}).get("Status") == "healthy",
+               what="the healthcheck to pass")
+    panel = ContainersPanel(docker_host=docker_engine.host)
+    watch = PanelWatch(panel)
+    try:
+        first = await watch.poll()
+        again = await watch.poll()  # unchanged line: the inspect is reused
+        assert row(first, "api")["health"] == row(again, "api")["health"] == "healthy"
+        assert again.status is Status.OK
+
+        exec_id = docker_api.exec_create("api", ["sh", "-c", "rm /tmp/ok"])["Id"]
+        out = docker_api.exec_start(exec_id)
+        assert docker_api.exec_inspect(exec_id)["ExitCode"] == 0, out
+        wait_until(lambda: state_of(docker_api, "api")["Health"]["Status"] == "unhealthy",
+                   what="the healthcheck to fail")
+        later = await watch.poll()
+    finally:
+        await panel.aclose()
+    assert (row(later, "api")["state"], row(later, "api")["health"]) == ("running", "unhealthy")
+    assert later.status is Status.CRIT
+    assert [a.name for a in later.firing] == ["ContainerDown"]
+
+
+@docker
 async def test_a_crash_looping_container_counts_its_restarts(
         docker_engine: DockerEngine, docker_api: Any) -> None:
     run(docker_api, docker_engine, "flaky", ["sh", "-c", "echo crash; exit 1"],
