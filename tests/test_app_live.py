@@ -203,3 +203,36 @@ async def test_real_panels_fill_the_screen_at_both_sizes(
         for card in app.query(PanelCard):
             assert card.region.right <= size[0]
             assert card.region.bottom <= size[1] - 1  # above the footer
+
+
+class _TimedHealth(HealthPanel):
+    """A real health panel that notes when each of its polls starts."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.starts: list[float] = []
+
+    async def collect(self) -> Any:
+        self.starts.append(asyncio.get_running_loop().time())
+        return await super().collect()
+
+
+async def test_polls_start_in_four_phases_and_stay_on_their_grid(
+        http_service: HTTPService) -> None:
+    """Eight targets at 1 s: two per phase start together, phases a quarter second apart,
+    and each panel's next poll comes one interval after its last."""
+    http_service.route("/readyz", body={"ok": True})
+    items = [_TimedHealth(f"svc{i}", url=http_service.url_for("/readyz")) for i in range(8)]
+    app = OpsdashApp(config_for(list(items), refresh=1.0), panel_factory=lambda _: items,
+                     hostname="test")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: all(len(p.starts) >= 3 for p in items), what="3 rounds")
+    firsts = [p.starts[0] for p in items]
+    origin = firsts[0]
+    phases = [round((t - origin) / 0.25) for t in firsts]
+    assert phases == [0, 0, 1, 1, 2, 2, 3, 3], [round(t - origin, 3) for t in firsts]
+    for a, b in zip(firsts[::2], firsts[1::2], strict=True):
+        assert abs(a - b) < 0.1  # the pair of a phase starts together
+    for p in items:
+        gaps = [b - a for a, b in zip(p.starts, p.starts[1:3], strict=False)]
+        assert all(0.9 < g < 1.1 for g in gaps), gaps
