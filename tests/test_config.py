@@ -540,3 +540,14 @@ def test_no_config_means_discovery() -> None:
     assert config.panels[0].kind == "host"
     assert all(s.interval == 1.0 for s in config.panels)
     assert config.hints
+
+
+def test_a_traffic_window_is_checked_as_the_promql_range_it_becomes(tmp_path: Path) -> None:
+    """`window` goes into `rate(...[window])`: a config duration Prometheus would refuse
+    ("1.5m") is a config error naming the key, and one only Prometheus knows ("1w") loads."""
+    msg = config_error(tmp_path, '[[traffic]]\nprometheus_url = "http://127.0.0.1:9090"\n'
+                                 'window = "1.5m"\n')
+    assert msg.startswith('3: [[traffic]] #1 "window": not a Prometheus duration')
+    path = write(tmp_path, '[[traffic]]\nprometheus_url = "http://127.0.0.1:9090"\n'
+                           'window = "1w"\n')
+    assert load_config(path).panels[0].options["window"] == "1w"

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 from panels.alerts import CANONICAL_ALERTS, DEFAULT_RULES
 from panels.base import AlertRule, Panel, Severity
 from panels.masking import mask_credentials
+from panels.promql import parse_duration as parse_promql_duration
 from panels.registry import COMMON_OPTIONS, KINDS
 
 CONFIG_NAME = "opsdash.toml"
@@ -623,8 +624,8 @@ class _Loader:
             schemes = _URL_SCHEMES[key] or _KIND_URL_SCHEMES.get(kind, ())
             self.check_url(path, value, schemes)
         if key == "window" and isinstance(value, str):
-            try:
-                parse_duration(value)
+            try:  # a PromQL range: the grammar the panel will put in its query
+                parse_promql_duration(value)
             except ValueError as exc:
                 self.fail(path, str(exc))
         if key == "statement_timeout_ms" and value <= 0:
