@@ -25,8 +25,6 @@ import json
 import os
 import pty
 import select
-import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -42,26 +40,9 @@ SECONDS = float(os.environ.get("BENCH_SECONDS", "60"))
 
 
 def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    from tests.fixtures.common import free_port  # pytest stays out of the measured children
 
-
-def _redis(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        raise SystemExit("redis-server not found: apt-get install redis-server")
-    port = _free_port()
-    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no", "--dir", str(workdir)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(200):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.05)
-    return proc, f"redis://127.0.0.1:{port}/0"
+    return free_port()
 
 
 def _config(http_url: str, redis_url: str) -> str:
@@ -341,22 +322,24 @@ def bench_hour() -> None:
 
 def main() -> None:
     sys.path.insert(0, str(ROOT))
+    # the test bed's servers, imported here only: the measured children never load pytest
     from tests.fixtures.http import HTTPService
+    from tests.fixtures.redis import RedisServer
 
     service = HTTPService()
     service.route("/readyz", body={"database": {"ok": True}, "jobs": {"ok": True}})
     service.route("/stuck", hang=True)
     service.observe(n=100, status=200, seconds=0.05)
     with tempfile.TemporaryDirectory(prefix="opsdash-bench-") as tmp:
-        redis_proc, redis_url = _redis(Path(tmp))
+        redis = RedisServer(Path(tmp), _free_port())
+        redis.start()
         try:
-            bench_first_paint_and_steady(Path(tmp), service.url, redis_url)
+            bench_first_paint_and_steady(Path(tmp), service.url, redis.url)
             bench_lag(Path(tmp), service.url)
             bench_hour()
         finally:
             service.stop()
-            redis_proc.terminate()
-            redis_proc.wait(timeout=10)
+            redis.stop()
 
 
 if __name__ == "__main__":

@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,6 +22,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from panels.base import Status  # noqa: E402
+from tests.fixtures.common import free_port  # noqa: E402
+from tests.fixtures.redis import RedisServer  # noqa: E402
 from tui.app import OpsdashApp  # noqa: E402
 from tui.config import Config, PanelSpec  # noqa: E402
 from tui.demo.service import DemoService  # noqa: E402
@@ -33,31 +32,6 @@ from tui.widgets.runbook_pane import RunbookPane  # noqa: E402
 
 OUT = ROOT / "screenshots"
 QUEUE = "demo:jobs"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_redis(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        sys.exit("redis-server not found: apt-get install redis-server (or make test)")
-    port = free_port()
-    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no", "--dir", str(workdir)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return proc, f"redis://127.0.0.1:{port}/0"
-        except OSError:
-            time.sleep(0.05)
-    proc.kill()
-    sys.exit("redis-server did not start")
 
 
 async def wait_until(pilot: Any, condition: Callable[[], bool], timeout: float = 30) -> None:
@@ -123,7 +97,9 @@ async def shoot_runbook_pane(pilot: Any, app: OpsdashApp, save: Callable[[str], 
 def main() -> int:
     OUT.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="opsdash-shots-") as tmp:
-        redis_proc, redis_url = start_redis(Path(tmp))
+        redis = RedisServer(Path(tmp), free_port())
+        redis.start()
+        redis_url = redis.url
         service = DemoService(redis_url=redis_url).start()
         os.environ[URL_ENV] = service.url  # the demo runbook's steps find the service here
         os.environ["XDG_STATE_HOME"] = tmp  # the drill's journal is not the user's
@@ -140,8 +116,7 @@ def main() -> int:
                 print(f"wrote {path.relative_to(ROOT)}")
         finally:
             service.stop()
-            redis_proc.terminate()
-            redis_proc.wait(timeout=10)
+            redis.stop()
     return 0
 
 
