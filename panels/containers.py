@@ -209,7 +209,7 @@ class ContainersPanel(Panel[ContainersSample]):
         loop = asyncio.get_running_loop()
         now = time.monotonic()
         out: list[tuple[dict[str, Any], dict[str, Any]] | None] = []
-        ask: list[tuple[int, dict[str, Any]]] = []
+        ask: list[tuple[int, dict[str, Any], tuple[str, str]]] = []
         for entry in listing:
             line = (str(entry.get("State") or ""), str(entry.get("Status") or ""))
             hit = self._inspected.get(entry["Id"])
@@ -217,14 +217,13 @@ class ContainersPanel(Panel[ContainersSample]):
                     and now - hit.at < INSPECT_REUSE_S):
                 out.append((entry, hit.inspect))
             else:
-                ask.append((len(out), entry))
+                ask.append((len(out), entry, line))
                 out.append(None)
         answers = await asyncio.gather(
-            *(loop.run_in_executor(pool, _inspect, clients, entry) for _, entry in ask))
-        for (index, entry), answer in zip(ask, answers, strict=True):
+            *(loop.run_in_executor(pool, _inspect, clients, entry) for _, entry, _ in ask))
+        for (index, entry, line), answer in zip(ask, answers, strict=True):
             out[index] = answer
             if answer is not None:
-                line = (str(entry.get("State") or ""), str(entry.get("Status") or ""))
                 self._inspected[entry["Id"]] = _Inspected(line, now, answer[1])
         listed = {entry["Id"] for entry in listing}
         self._inspected = {k: v for k, v in self._inspected.items() if k in listed}
