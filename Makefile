@@ -24,13 +24,13 @@ install: $(STAMP)
 # Everything: Debian servers the tests start, the venv, linters, the whole suite.
 test: $(STAMP)
 	./scripts/install-system-deps.sh
-	$(BIN)/ruff check tui panels runbooks tests benchmarks scripts
+	$(BIN)/ruff check tui panels runbooks common tests benchmarks scripts
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 lint: $(STAMP)
-	$(BIN)/ruff check tui panels runbooks tests benchmarks scripts
+	$(BIN)/ruff check tui panels runbooks common tests benchmarks scripts
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
