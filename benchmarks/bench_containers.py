@@ -3,7 +3,7 @@
 Starts its own dockerd (the same `DockerEngine` the tests use), runs 100 busybox
 `sleep 3600` containers with no network, then times whole `ContainersPanel.collect()`
 rounds and how late a 50 ms event-loop timer fires meanwhile, with the GIL switch interval
-the dashboard sets (tui/launch.py). Prints; asserts nothing.
+the dashboard sets (tui/dashboard/launch.py). Prints; asserts nothing.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from panels.containers import ContainersPanel
 from tests.fixtures.docker import DockerEngine
-from tui.launch import GIL_SWITCH_S
+from tui.dashboard.launch import GIL_SWITCH_S
 
 CONTAINERS = 100
 ROUNDS = 6

@@ -155,8 +155,8 @@ def bench_first_paint_and_steady(tmp: Path, http_url: str, redis_url: str) -> No
 def _collect_child(config_path: str, seconds: float) -> dict[str, float]:
     """The panels' own cost: every target polled on the scheduler's phases, without Textual."""
     from panels.watch import PanelWatch
-    from tui.config import build_panels, load_config
-    from tui.scheduler import PHASES
+    from tui.config.loader import build_panels, load_config
+    from tui.dashboard.scheduler import PHASES
 
     panels = build_panels(load_config(Path(config_path)))
     for panel in panels:
@@ -170,7 +170,7 @@ def _collect_child(config_path: str, seconds: float) -> dict[str, float]:
                 await watch.poll()  # collect and judge: all the panel does
                 await asyncio.sleep(max(0.05, 1.0 - (time.monotonic() - started)))
 
-        slots = PHASES  # the dashboard's own phases (tui/scheduler.py)
+        slots = PHASES  # the dashboard's own phases (tui/dashboard/scheduler.py)
         tasks = [asyncio.create_task(loop(PanelWatch(p), (i * slots // len(panels)) / slots))
                  for i, p in enumerate(panels)]
         await asyncio.sleep(5.0)  # the same warm-up as the steady-state run
@@ -228,8 +228,8 @@ def bench_lag(tmp: Path, http_url: str) -> None:
 
 def _lag_child(config_path: str, out_path: str, seconds: float) -> None:
     """Runs inside the pty: the real app plus a 50 ms timer from mount to the end."""
-    from tui.app import OpsdashApp
-    from tui.config import load_config
+    from tui.config.loader import load_config
+    from tui.dashboard.app import OpsdashApp
 
     lateness: list[float] = []
     late_at: list[tuple[float, float]] = []  # (seconds after mount, ms late) over 20 ms
@@ -274,9 +274,9 @@ async def _hour_fast_forward() -> dict[str, float]:
     from panels.base import Probe
     from panels.redis import RedisPanel, RedisSample
     from panels.watch import PanelWatch
-    from tui.app import OpsdashApp
-    from tui.config import Config, PanelSpec
-    from tui.messages import PanelUpdated
+    from tui.config.loader import Config, PanelSpec
+    from tui.dashboard.app import OpsdashApp
+    from tui.dashboard.messages import PanelUpdated
 
     items = [RedisPanel(f"r{i}", url="redis://127.0.0.1:1/0", queues=["a", "b"])
              for i in range(20)]

@@ -9,7 +9,42 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from panels.base import AlertRule, Condition, Severity
+from common.status import Status
+
+
+class Severity(StrEnum):
+    WARN = "warn"
+    CRIT = "crit"
+
+    @property
+    def status(self) -> Status:
+        return Status.CRIT if self is Severity.CRIT else Status.WARN
+
+
+@dataclass(frozen=True)
+class AlertRule:
+    """Thresholds for one canonical alert; `for_s` is how long a condition must hold."""
+
+    threshold: float | None = None
+    for_s: float = 0.0
+    severity: Severity = Severity.CRIT
+    warn: float | None = None
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One rule's verdict on one sample: is the alert's condition true right now."""
+
+    alert: str
+    active: bool
+    severity: Severity = Severity.CRIT
+    detail: str = ""
+    target: str = ""  # sub-target (queue name, mount, container) so one alert can fire per target
+
+    @property
+    def key(self) -> str:
+        return f"{self.alert}:{self.target}" if self.target else self.alert
+
 
 DEFAULT_RULES: dict[str, AlertRule] = {
     "ServiceDown": AlertRule(None, 0.0, Severity.CRIT),

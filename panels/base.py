@@ -11,66 +11,14 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any, ClassVar, Generic, TypeVar
 
+from common.status import Status as Status  # re-exported: panel modules name it here
+from panels.alerts import DEFAULT_RULES
+from panels.alerts import AlertRule as AlertRule
+from panels.alerts import Condition as Condition
+from panels.alerts import Severity as Severity
 from panels.errors import ProbeError, classify
-
-
-class Status(StrEnum):
-    OK = "ok"
-    WARN = "warn"
-    CRIT = "crit"
-    UNKNOWN = "unknown"
-
-    @property
-    def rank(self) -> int:
-        """Order for "worst of": crit beats warn beats unknown beats ok."""
-        return {"ok": 0, "unknown": 1, "warn": 2, "crit": 3}[self.value]
-
-    @property
-    def exit_code(self) -> int:
-        """Nagios plugin convention, so `opsdash check` drops into cron and CI."""
-        return {"ok": 0, "warn": 1, "crit": 2, "unknown": 3}[self.value]
-
-    @staticmethod
-    def worst(statuses: list[Status] | tuple[Status, ...]) -> Status:
-        return max(statuses, key=lambda s: s.rank, default=Status.OK)
-
-
-class Severity(StrEnum):
-    WARN = "warn"
-    CRIT = "crit"
-
-    @property
-    def status(self) -> Status:
-        return Status.CRIT if self is Severity.CRIT else Status.WARN
-
-
-@dataclass(frozen=True)
-class AlertRule:
-    """Thresholds for one canonical alert; `for_s` is how long a condition must hold."""
-
-    threshold: float | None = None
-    for_s: float = 0.0
-    severity: Severity = Severity.CRIT
-    warn: float | None = None
-
-
-@dataclass(frozen=True)
-class Condition:
-    """One rule's verdict on one sample: is the alert's condition true right now."""
-
-    alert: str
-    active: bool
-    severity: Severity = Severity.CRIT
-    detail: str = ""
-    target: str = ""  # sub-target (queue name, mount, container) so one alert can fire per target
-
-    @property
-    def key(self) -> str:
-        return f"{self.alert}:{self.target}" if self.target else self.alert
-
 
 S = TypeVar("S")
 
@@ -98,8 +46,6 @@ class Panel(ABC, Generic[S]):
         timeout: float = 5.0,
         rules: Mapping[str, AlertRule] | None = None,
     ) -> None:
-        from panels.alerts import DEFAULT_RULES
-
         self.name = name
         self.interval = interval
         self.timeout = timeout
@@ -121,6 +67,11 @@ class Panel(ABC, Generic[S]):
     @abstractmethod
     def metrics(self, sample: S) -> dict[str, Any]:
         """JSON-ready metrics; keys named in DESIGN.md are a public contract."""
+
+    def detail(self, sample: S) -> dict[str, Any]:
+        """What only the drill-down shows (rows, body excerpts): kept out of `metrics`, the
+        public JSON contract of `check --json`."""
+        return {}
 
     @abstractmethod
     def conditions(self, sample: S) -> list[Condition]:

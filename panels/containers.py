@@ -290,7 +290,8 @@ class ContainersPanel(Panel[ContainersSample]):
         cpus = [c.cpu_pct for c in sample.containers if c.cpu_pct is not None]
         mems = [c.mem_bytes for c in sample.containers if c.mem_bytes is not None]
         return {
-            "containers": [asdict(c) for c in sample.containers],
+            # `down` is the one ContainerDown rule, so cards and screens never re-derive it
+            "containers": [{**asdict(c), "down": c.down} for c in sample.containers],
             "running": sample.running,
             "total": sample.total,
             "cpu_pct": round(sum(cpus), 2) if cpus else None,

@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 
 import httpx
 
+from common.durations import format_duration
 from panels.base import AlertRule, Condition, Panel
 from panels.masking import mask_url
 from panels.tls import tls_context
@@ -197,12 +198,13 @@ class HealthPanel(Panel[HealthSample]):
             "checks": dict(sample.checks),
             "failed": list(sample.failed),
             "body_bytes": sample.body_bytes,
-            # PanelState carries metrics only: the drill-down's "last responses" read this
-            "body_excerpt": sample.body_excerpt,
         }
         if sample.freshness_s:
             out["freshness_s"] = {k: round(v, 1) for k, v in sample.freshness_s.items()}
         return out
+
+    def detail(self, sample: HealthSample) -> dict[str, Any]:
+        return {"body_excerpt": sample.body_excerpt}
 
     def conditions(self, sample: HealthSample) -> list[Condition]:
         rule = self.rule("ServiceDown")
@@ -283,13 +285,6 @@ def _timestamp(value: Any) -> float | None:
     return None
 
 
-def _ago(seconds: float) -> str:
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{seconds / size:.0f}{unit}"
-    return f"{seconds:.0f}s"
-
-
 class _CheckWalker:
     """Walks a health document once, collecting checks, failure lines and timestamp ages."""
 
@@ -332,8 +327,8 @@ class _CheckWalker:
                 fresh = age <= self.fresh_within
                 self.checks[path] = fresh
                 if not fresh:
-                    self.failed.append(f"{path} {_ago(age)} old "
-                                       f"(limit {_ago(self.fresh_within)})")
+                    self.failed.append(f"{path} {format_duration(age)} old "
+                                       f"(limit {format_duration(self.fresh_within)})")
 
     def _check(self, path: str, passed: bool, raw: Any) -> None:
         self.checks[path] = passed

@@ -234,9 +234,11 @@ class PostgresPanel(Panel[PostgresSample]):
             "idle_in_transaction": sample.idle_in_transaction,
             "database_size_bytes": sample.database_size_bytes,
             "replication_lag_s": sample.replication_lag_s,
-            "activity": [{**asdict(b), "blocked_by": list(b.blocked_by)}
-                         for b in sample.activity],
         }
+
+    def detail(self, sample: PostgresSample) -> dict[str, Any]:
+        return {"activity": [{**asdict(b), "blocked_by": list(b.blocked_by)}
+                             for b in sample.activity]}
 
     def conditions(self, sample: PostgresSample) -> list[Condition]:
         conds: list[Condition] = []

@@ -31,6 +31,7 @@ class PanelState:
     series_value: float | None = None
     #: when the last good sample was taken; differs from updated_at while failing
     last_ok_at: float | None = None
+    #: drill-down detail (Panel.detail): never part of `as_json()`
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -74,7 +75,7 @@ class PanelWatch:
                 status=_status_from(alerts), summary=panel.summary(sample), metrics=metrics,
                 alerts=alerts, error=None, updated_at=now, duration_ms=probe.duration_ms,
                 series_value=_number(metrics.get(panel.series_key)) if panel.series_key else None,
-                last_ok_at=now,
+                last_ok_at=now, extra=panel.detail(sample),
             )
             self.last_ok = state
             return state
@@ -88,6 +89,7 @@ class PanelWatch:
             metrics=dict(last.metrics) if last else {},
             alerts=alerts, error=error, updated_at=now, duration_ms=probe.duration_ms,
             series_value=None, last_ok_at=last.last_ok_at if last else None,
+            extra=dict(last.extra) if last else {},
         )
 
 

@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from common.durations import format_duration
 from runbooks.secrets import mask_secrets
 
 
@@ -42,17 +43,6 @@ def _recovered_at(event: dict[str, Any]) -> float:
 
 def clock(ts: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
-
-
-def human_duration(seconds: float) -> str:
-    seconds = max(0.0, seconds)
-    if seconds < 60:
-        return f"{seconds:.1f}s"
-    minutes, sec = divmod(round(seconds), 60)
-    if minutes < 60:
-        return f"{minutes}m {sec:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h {minutes:02d}m"
 
 
 def group_incidents(events: list[dict[str, Any]]) -> list[Incident]:
@@ -120,12 +110,12 @@ def _step_lines(incident: Incident) -> list[str]:
             if end is None:
                 result = "**did not finish** (no result recorded)"
             elif end.get("cancelled"):
-                result = f"cancelled after {human_duration(float(end.get('duration', 0)))}"
+                result = f"cancelled after {format_duration(float(end.get('duration', 0)))}"
             elif end.get("timed_out"):
-                result = f"timed out after {human_duration(float(end.get('duration', 0)))}"
+                result = f"timed out after {format_duration(float(end.get('duration', 0)))}"
             else:
                 result = (f"exit {end.get('exit')} in "
-                          f"{human_duration(float(end.get('duration', 0)))}")
+                          f"{format_duration(float(end.get('duration', 0)))}")
             lines.append(f"- {when} step {e.get('step')} of `{e.get('ref')}` by {who}: {result}")
             fence = "````" if "```" in command else "```"
             lines.append(f"  {fence}{'sql' if e.get('lang') == 'sql' else 'bash'}")
@@ -165,13 +155,13 @@ def render_report(events: list[dict[str, Any]]) -> str:
             if inc.recovered is not None:
                 out.append(f"- **Recovered:** {clock(inc.recovered)}")
                 out.append(f"- **Time to recover:** "
-                           f"{human_duration(inc.recovered - inc.detected)}")
+                           f"{format_duration(inc.recovered - inc.detected)}")
             else:
                 out.append("- **Recovered:** not yet")
             steps = [e for e in inc.events if e.get("type") == "step_started"]
             if steps:
                 first = _ts(steps[0])
-                out.append(f"- **Time to first step:** {human_duration(first - inc.detected)}")
+                out.append(f"- **Time to first step:** {format_duration(first - inc.detected)}")
             out.append(f"- **Steps run:** {len(steps)}")
         out.append("")
         out.append("### Timeline")

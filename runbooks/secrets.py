@@ -65,3 +65,8 @@ def secret_values(variables: dict[str, str]) -> list[str]:
             found.append(value)
         found.extend(m.group(1) for m in url_re.finditer(value))
     return found
+
+
+def is_secret_name(name: str) -> bool:
+    """Whether a variable or placeholder name says its value is secret (asked hidden)."""
+    return re.search(r"(?i)(TOKEN|KEY|SECRET|PASSWORD|PASSWD|PASS|AUTH)", name) is not None

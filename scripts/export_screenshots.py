@@ -24,11 +24,11 @@ sys.path.insert(0, str(ROOT))
 from panels.base import Status  # noqa: E402
 from tests.fixtures.common import free_port  # noqa: E402
 from tests.fixtures.redis import RedisServer  # noqa: E402
-from tui.app import OpsdashApp  # noqa: E402
-from tui.config import Config, PanelSpec  # noqa: E402
+from tui.commands.demo import RUNBOOK_SECTIONS, URL_ENV, demo_runbook_dir  # noqa: E402
+from tui.config.loader import Config, PanelSpec  # noqa: E402
+from tui.dashboard.app import OpsdashApp  # noqa: E402
+from tui.dashboard.widgets.runbook_pane import RunbookPane  # noqa: E402
 from tui.demo.service import DemoService  # noqa: E402
-from tui.demo_command import RUNBOOK_SECTIONS, URL_ENV, demo_runbook_dir  # noqa: E402
-from tui.widgets.runbook_pane import RunbookPane  # noqa: E402
 
 OUT = ROOT / "screenshots"
 QUEUE = "demo:jobs"

@@ -14,17 +14,17 @@ from textual.widgets import DataTable, Static
 from panels.base import Panel
 from panels.health import HealthPanel
 from tests.test_app_support import feed, frozen_app, panels, states
-from tui.app import OpsdashApp
-from tui.screens.confirm import ConfirmScreen
-from tui.screens.group import GroupScreen
-from tui.screens.health import HealthScreen
-from tui.screens.help import HelpScreen
-from tui.screens.postgres import PostgresScreen
-from tui.screens.redis import RedisScreen
-from tui.widgets.card import CardBase, PanelCard
-from tui.widgets.grid import CardGrid
-from tui.widgets.group_card import GroupCard
-from tui.widgets.header import DashHeader
+from tui.dashboard.app import OpsdashApp
+from tui.dashboard.screens.confirm import ConfirmScreen
+from tui.dashboard.screens.group import GroupScreen
+from tui.dashboard.screens.health import HealthScreen
+from tui.dashboard.screens.help import HelpScreen
+from tui.dashboard.screens.postgres import PostgresScreen
+from tui.dashboard.screens.redis import RedisScreen
+from tui.dashboard.widgets.card import CardBase, PanelCard
+from tui.dashboard.widgets.grid import CardGrid
+from tui.dashboard.widgets.group_card import GroupCard
+from tui.dashboard.widgets.header import DashHeader
 
 
 def focused_id(app: OpsdashApp) -> str:

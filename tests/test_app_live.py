@@ -22,11 +22,11 @@ from tests.fixtures.http import HTTPService
 from tests.fixtures.postgres import PostgresServer
 from tests.fixtures.redis import RedisServer
 from tests.test_app_support import config_for
-from tui.app import OpsdashApp
-from tui.screens.confirm import ConfirmScreen
-from tui.screens.help import HelpScreen
-from tui.screens.postgres import PostgresScreen
-from tui.widgets.card import PanelCard
+from tui.dashboard.app import OpsdashApp
+from tui.dashboard.screens.confirm import ConfirmScreen
+from tui.dashboard.screens.help import HelpScreen
+from tui.dashboard.screens.postgres import PostgresScreen
+from tui.dashboard.widgets.card import PanelCard
 
 REFRESH = 0.2
 
@@ -167,7 +167,7 @@ async def test_cancel_a_real_backend_from_the_postgres_drilldown(
             def sleeping() -> bool:
                 state = app.states.get("postgres:main")
                 return state is not None and any(
-                    b["pid"] == pid for b in state.metrics.get("activity", []))
+                    b["pid"] == pid for b in state.extra.get("activity", []))
 
             await until(pilot, sleeping, what="the sleeping backend")
             await pilot.press("enter")
@@ -236,3 +236,21 @@ async def test_polls_start_in_four_phases_and_stay_on_their_grid(
     for p in items:
         gaps = [b - a for a, b in zip(p.starts, p.starts[1:3], strict=False)]
         assert all(0.9 < g < 1.1 for g in gaps), gaps
+
+
+async def test_refresh_now_while_paused_polls_once_and_stays_paused(
+        http_service: HTTPService) -> None:
+    http_service.route("/readyz", body={"ok": True})
+    app = live_app([HealthPanel("api", url=http_service.url_for("/readyz"))])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: http_service.hits("/readyz") >= 2, what="polls")
+        await pilot.press("p")
+        await pilot.pause(REFRESH * 2)
+        paused_at = http_service.hits("/readyz")
+        for presses in (1, 2):
+            await pilot.press("R")
+            await until(pilot, lambda n=presses: http_service.hits("/readyz") == paused_at + n,
+                        what=f"refresh-now poll {presses}")
+            await pilot.pause(REFRESH * 6)  # six intervals: still paused, nothing more
+            assert http_service.hits("/readyz") == paused_at + presses
+        assert app.paused is True

@@ -25,9 +25,9 @@ from panels.postgres import Backend, PostgresPanel, PostgresSample
 from panels.redis import RedisPanel, RedisSample
 from panels.traffic import TrafficPanel, TrafficSample
 from panels.watch import PanelState, PanelWatch
-from tui.app import OpsdashApp
-from tui.config import Config, PanelSpec
-from tui.messages import PanelUpdated
+from tui.config.loader import Config, PanelSpec
+from tui.dashboard.app import OpsdashApp
+from tui.dashboard.messages import PanelUpdated
 
 T0 = 1_700_000_000.0  # 2023-11-14 22:13:20 UTC
 HOST = "web-1"

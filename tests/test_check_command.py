@@ -22,8 +22,8 @@ from panels.base import Condition, Panel, Status
 from tests.fixtures.common import free_port
 from tests.fixtures.http import HTTPService
 from tests.fixtures.postgres import PostgresServer
-from tui.check_command import run_round
-from tui.config import Config
+from tui.commands.check import run_round
+from tui.config.loader import Config
 
 OPSDASH = [sys.executable, "-m", "tui.cli"]
 REPO = Path(__file__).resolve().parent.parent

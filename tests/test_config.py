@@ -13,16 +13,15 @@ from panels.alerts import DEFAULT_RULES
 from panels.base import AlertRule, Severity
 from tests.fixtures.common import free_port
 from tests.fixtures.redis import RedisServer
-from tui.config import (
+from tui.config.discovery import discover
+from tui.config.loader import (
     Config,
     ConfigError,
     build_panels,
     expand_env,
     find_config,
     load_config,
-    parse_duration,
 )
-from tui.discovery import discover
 
 
 def write(tmp_path: Path, text: str, name: str = "opsdash.toml") -> Path:
@@ -307,14 +306,6 @@ def test_default_syntax_covers_empty_and_unset() -> None:
 
 
 # --- values and defaults ----------------------------------------------------------------
-
-
-@pytest.mark.parametrize(("text", "seconds"), [
-    ("10m", 600.0), ("30s", 30.0), ("0s", 0.0), ("1h30m", 5400.0), ("250ms", 0.25),
-    ("1d", 86400.0), ("1.5m", 90.0), (0, 0.0), (45, 45.0), (2.5, 2.5),
-])
-def test_durations(text: str | float, seconds: float) -> None:
-    assert parse_duration(text) == seconds
 
 
 def test_an_alert_override_keeps_the_fields_it_does_not_set(tmp_path: Path) -> None:

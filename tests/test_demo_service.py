@@ -28,15 +28,15 @@ from runbooks.lint import lint_library
 from runbooks.match import match
 from tests.fixtures.common import free_port, wait_for_port
 from tests.fixtures.redis import RedisServer
-from tui.config import build_panels
-from tui.demo.service import BACKLOG_ITEMS, FAULTS, QUEUE_KEY, SLOW_SECONDS, DemoService
-from tui.demo_command import (
+from tui.commands.demo import (
     DEMO_FOR_S,
     RUNBOOK_SECTIONS,
     demo_config,
     demo_runbook_dir,
     with_user_config,
 )
+from tui.config.loader import build_panels
+from tui.demo.service import BACKLOG_ITEMS, FAULTS, QUEUE_KEY, SLOW_SECONDS, DemoService
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -241,7 +241,7 @@ def test_serve_only_runs_headless_and_takes_faults(redis_server: RedisServer) ->
 
 
 def test_demo_service_module_never_imports_textual() -> None:
-    code = ("import sys, tui.demo_command, tui.demo.service; "
+    code = ("import sys, tui.commands.demo, tui.demo.service; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'textual'))")
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True,
                          capture_output=True, text=True).stdout

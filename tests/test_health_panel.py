@@ -59,7 +59,7 @@ async def test_a_healthy_service_reads_ok_with_its_checks(http_service: HTTPServ
     assert state.metrics["ok"] is True
     assert state.metrics["latency_ms"] > 0
     assert state.metrics["checks"] == {"status": True, "database.ok": True}
-    assert state.metrics["body_excerpt"] == '{"status": "ok", "database": {"ok": true}}'
+    assert state.extra["body_excerpt"] == '{"status": "ok", "database": {"ok": true}}'
     assert state.alerts == ()
     assert state.series_value == state.metrics["latency_ms"]
     assert "200 OK" in state.summary and "2/2 checks pass" in state.summary
@@ -145,7 +145,7 @@ async def test_a_job_that_last_ran_two_hours_ago_is_stale(http_service: HTTPServ
     assert strict.checks["jobs.nightly.last_run"] is False
     assert strict.checks["jobs.sync.updatedAt"] is True
     assert strict.ok is False
-    assert any(f.startswith("jobs.nightly.last_run 2h old") for f in strict.failed)
+    assert any(f.startswith("jobs.nightly.last_run 2h 00m old") for f in strict.failed)
     assert 7100 < strict.freshness_s["jobs.nightly.last_run"] < 7300
     # without fresh_within the ages are shown but judge nothing
     assert lenient.ok is True and "jobs.nightly.last_run" in lenient.freshness_s

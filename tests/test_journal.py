@@ -145,7 +145,7 @@ def test_recovery_time_counts_to_the_first_resolved_poll_as_the_pane_does(
     journal.append({"ts": t0 + 14, "type": "recovered", "alerts": ["ServiceDown"],
                     "panel": "health:api", "resolved_at": t0 + 12})
     report = render_report(read_journal(path).events)
-    assert "**Time to recover:** 12.0s" in report
+    assert "**Time to recover:** 12s" in report
 
 
 def test_report_without_a_journal_says_so(tmp_path: Path,

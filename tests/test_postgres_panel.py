@@ -82,7 +82,7 @@ async def test_a_quiet_postgres_is_ok_and_reports_its_figures(
     assert m["database_size_bytes"] > 1_000_000
     assert m["replication_lag_s"] is None
     assert m["blocked"] == 0 and m["idle_in_transaction"] == 0
-    assert all(b["application_name"] != "opsdash" for b in m["activity"])
+    assert all(b["application_name"] != "opsdash" for b in state.extra["activity"])
     assert state.series_value == float(m["connections"])
     assert f"/{20} conns" in state.summary
 
@@ -97,7 +97,7 @@ async def test_a_postgres_with_max_connections_20_and_18_open_fires_db_pool_exha
     assert state.metrics["connections"] >= 18
     assert _alert(state, "DBPoolExhaustion") is AlertState.FIRING
     assert state.status is Status.CRIT
-    assert len([b for b in state.metrics["activity"] if b["application_name"] == "story-app"]) \
+    assert len([b for b in state.extra["activity"] if b["application_name"] == "story-app"]) \
         == len(apps)
 
     for conn in apps:
@@ -120,7 +120,7 @@ async def test_a_transaction_holding_a_lock_makes_blocked_at_least_one(
 
         assert state.metrics["blocked"] >= 1
         assert state.metrics["idle_in_transaction"] >= 1  # the holder, sitting on its lock
-        waiting = next(b for b in state.metrics["activity"] if b["pid"] == waiter.info.backend_pid)
+        waiting = next(b for b in state.extra["activity"] if b["pid"] == waiter.info.backend_pid)
         assert waiting["blocked_by"] == [holder.info.backend_pid]
         assert waiting["wait_event_type"] == "Lock"
         assert waiting["query"].startswith("UPDATE lock_story")
@@ -142,7 +142,7 @@ async def test_a_query_past_the_long_running_threshold_fires_and_can_be_cancelle
 
     assert _alert(state, "LongRunningQuery") is AlertState.FIRING
     assert state.status is Status.WARN
-    top = state.metrics["activity"][0]
+    top = state.extra["activity"][0]
     assert top["pid"] == app.info.backend_pid and top["state"] == "active"
     assert top["duration_s"] > 0.5 and top["query"] == "SELECT pg_sleep(60)"
 

@@ -24,18 +24,13 @@ from runbooks.match import match
 from runbooks.report import render_report
 from tests.test_app_support import SAMPLES, T0, panels, states
 from tests.test_runbook_pane import wait_until
-from tui.app import OpsdashApp
+from tui.commands.demo import RUNBOOK_SECTIONS, demo_config, demo_runbook_dir
+from tui.dashboard.app import OpsdashApp
+from tui.dashboard.widgets.runbook_pane import RunbookPane
 from tui.demo.service import DemoService
-from tui.demo_command import RUNBOOK_SECTIONS, demo_config, demo_runbook_dir
-from tui.runbook_session import (
-    RecoveryWatch,
-    RunbookSession,
-    StepError,
-    StepStatus,
-    live_figures,
-    pick_alert,
-)
-from tui.widgets.runbook_pane import RunbookPane
+from tui.incident.figures import live_figures
+from tui.incident.recovery import RecoveryWatch
+from tui.incident.session import RunbookSession, StepError, StepStatus, pick_alert
 
 
 def health_polls(pattern: str) -> list[PanelState]:

@@ -21,17 +21,17 @@ from textual.widgets import Input, OptionList
 
 from runbooks.journal import read_journal
 from tests.test_app_support import HOST, T0, config_for, feed, panels, states
-from tui.app import OpsdashApp
-from tui.config import Config, PanelSpec
+from tui.commands.demo import demo_config
+from tui.config.loader import Config, PanelSpec
+from tui.dashboard.app import OpsdashApp
+from tui.dashboard.screens.confirm import ConfirmScreen
+from tui.dashboard.screens.fault_menu import FaultMenu
+from tui.dashboard.screens.prompt import EditCommandScreen, PromptScreen
+from tui.dashboard.widgets.grid import CardGrid
+from tui.dashboard.widgets.runbook_pane import RunbookPane
+from tui.dashboard.widgets.step_list import step_prompt
 from tui.demo.service import DemoService
-from tui.demo_command import demo_config
-from tui.runbook_session import StepStatus
-from tui.screens.confirm import ConfirmScreen
-from tui.screens.fault_menu import FaultMenu
-from tui.screens.prompt import EditCommandScreen, PromptScreen
-from tui.widgets.grid import CardGrid
-from tui.widgets.runbook_pane import RunbookPane
-from tui.widgets.step_list import step_prompt
+from tui.incident.session import StepStatus
 
 DRILL = """\
 # Drill runbook

@@ -15,8 +15,8 @@ from textual.pilot import Pilot
 
 from tests.test_app_support import feed, frozen_app, panels, states, utc
 from tests.test_runbook_pane import wait_until
-from tui.runbook_session import StepStatus
-from tui.widgets.runbook_pane import RunbookPane
+from tui.dashboard.widgets.runbook_pane import RunbookPane
+from tui.incident.session import StepStatus
 
 __all__ = ["utc"]  # the fixture, re-exported so pytest finds it here
 

@@ -97,22 +97,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         if args.command == "check":
-            from tui.check_command import run_check
+            from tui.commands.check import run_check
 
             return run_check(args)
         if args.command == "runbooks":
-            from tui.runbook_commands import run_runbooks
+            from tui.commands.runbooks import run_runbooks
 
             return run_runbooks(args)
         if args.command == "report":
-            from tui.report_command import run_report
+            from tui.commands.report import run_report
 
             return run_report(args)
         if args.command == "demo":
-            from tui.demo_command import run_demo
+            from tui.commands.demo import run_demo
 
             return run_demo(args)
-        from tui.launch import run_dashboard
+        from tui.dashboard.launch import run_dashboard
 
         return run_dashboard(args)
     except KeyboardInterrupt:

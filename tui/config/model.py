@@ -1,0 +1,62 @@
+"""What a config holds: the shapes the scheduler, the app and `opsdash check` code
+against. Kept apart from the loader so discovery builds them without importing it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from panels.alerts import DEFAULT_RULES
+from panels.base import AlertRule
+
+DEFAULT_REFRESH = 2.0
+DEFAULT_TIMEOUT = 5.0
+
+
+class ConfigError(Exception):
+    """One line: `opsdash.toml:12: [[redis]] #1 "ulr": unknown key (did you mean "url"?)`."""
+
+
+@dataclass(frozen=True)
+class PanelSpec:
+    """One configured target; built into a Panel only after the first frame."""
+
+    kind: str  # a key of panels.registry.KINDS
+    name: str
+    options: dict[str, Any]  # kind-specific constructor keywords, ${VAR} already expanded
+    interval: float | None = None
+    timeout: float = 5.0
+    #: "opsdash.toml:12: [[redis]] #1" so errors raised later still point at the file
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything read from one file (or discovered); immutable so screens can share it."""
+
+    refresh: float = 2.0
+    panels: tuple[PanelSpec, ...] = ()
+    alerts: dict[str, AlertRule] = field(default_factory=dict)  # overrides of DEFAULT_RULES
+    runbook_dirs: tuple[Path, ...] = ()
+    #: explicit alert -> ["file.md#slug", ...] mapping from `[runbooks.map]`
+    runbook_map: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    journal: Path | None = None
+    source: Path | None = None  # the file read, None when discovered
+    discovered: bool = False  # True when no config was found and local discovery ran
+    hints: tuple[str, ...] = ()  # "add a [[health]] table to watch your API", ...
+    read_only: bool = False
+    #: default per-panel timeout (top-level `timeout`)
+    timeout: float = DEFAULT_TIMEOUT
+
+    @property
+    def rules(self) -> dict[str, AlertRule]:
+        """Every canonical alert's effective rule: the defaults with this file's overrides."""
+        return {**DEFAULT_RULES, **self.alerts}
+
+    def postgres_dsn(self) -> str | None:
+        """The first configured Postgres DSN: where `sql` runbook steps run."""
+        for spec in self.panels:
+            if spec.kind == "postgres" and spec.options.get("dsn"):
+                return str(spec.options["dsn"])
+        return None

@@ -1,0 +1,76 @@
+"""The top line: title, host, overall status (word and colour), firing alerts, clock.
+
+The clock and host name are injected by the app so snapshot tests can freeze them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Label
+
+from panels.base import Status
+from tui.dashboard.widgets.card import status_class, status_text
+
+
+class DashHeader(Horizontal):
+    """`opsdash · web-1   ✖ CRIT  3 firing  [paused]   12:03:04`"""
+
+    DEFAULT_CSS = """
+    DashHeader { height: 1; background: $panel; dock: top; }
+    DashHeader > Label { padding: 0 1; }
+    DashHeader > #header-title { text-style: bold; }
+    DashHeader > #header-host { color: $foreground-muted; width: 1fr; }
+    DashHeader > #header-status { text-style: bold; }
+    DashHeader > #header-status.-ok { color: $success; }
+    DashHeader > #header-status.-warn { background: $warning; color: $background; }
+    DashHeader > #header-status.-crit { background: $error; color: $background; }
+    DashHeader > #header-status.-unknown { color: $secondary; }
+    DashHeader > #header-status.-waiting { color: $foreground-muted; }
+    DashHeader > #header-paused { color: $warning; text-style: bold; }
+    DashHeader > #header-clock { width: 10; }
+    """
+
+    def __init__(self, title: str, hostname: str, clock: Callable[[], float]) -> None:
+        super().__init__()
+        self.title = title
+        self.hostname = hostname
+        self.clock = clock
+        self._time_shown = ""
+
+    def compose(self) -> ComposeResult:
+        yield Label(self.title, id="header-title")
+        yield Label(self.hostname, id="header-host")
+        yield Label("", id="header-paused")
+        yield Label(status_text(None), id="header-status", classes="-waiting")
+        yield Label("", id="header-alerts")
+        self._time_shown = self._time()
+        yield Label(self._time_shown, id="header-clock")
+
+    def on_mount(self) -> None:
+        self.set_interval(1.0, self.tick)
+
+    def _time(self) -> str:
+        return datetime.fromtimestamp(self.clock()).strftime("%H:%M:%S")
+
+    def tick(self) -> None:
+        text = self._time()
+        if text != self._time_shown:  # once a second; never repaint what did not change
+            self._time_shown = text
+            # fixed width (CSS): a new time repaints those 10 cells, without a layout pass
+            self.query_one("#header-clock", Label).update(text, layout=False)
+
+    def show(self, status: Status | None, firing: int, paused: bool) -> None:
+        shown = (status, firing, paused)
+        if shown == getattr(self, "_shown", None):
+            return  # called on every poll: repaint only what changed
+        self._shown = shown
+        word = self.query_one("#header-status", Label)
+        word.update(status_text(status))
+        word.set_classes(status_class(status))
+        self.query_one("#header-alerts", Label).update(
+            f"{firing} firing" if firing else "no alerts firing")
+        self.query_one("#header-paused", Label).update("⏸ PAUSED" if paused else "")

@@ -1,0 +1,7 @@
+"""Incident logic that needs no screen: the one step runner, the runbook session, the
+recovery watch and the live figures beside checklist items.
+
+The pane and `opsdash runbooks run` both drive steps through `tui.incident.steps`; a
+widget never decides what runs or what needs a confirmation. No Textual.
+May import: `runbooks`, `panels`, `common`.
+"""
