@@ -92,10 +92,15 @@ class Journal:
                      "tail": [line[:500] for line in tail[-20:]]})
 
     def step_finished(self, ref: str, step: int, exit_code: int | None, duration: float, *,
-                      timed_out: bool = False, cancelled: bool = False) -> None:
-        self.append({"type": "step_finished", "ref": ref, "step": step, "exit": exit_code,
-                     "duration": round(duration, 3), "timed_out": timed_out,
-                     "cancelled": cancelled})
+                      timed_out: bool = False, cancelled: bool = False,
+                      signal: str | None = None) -> None:
+        """`signal`: the signal (SIGHUP, SIGTERM, SIGINT) that ended opsdash mid-step."""
+        event: dict[str, Any] = {"type": "step_finished", "ref": ref, "step": step,
+                                 "exit": exit_code, "duration": round(duration, 3),
+                                 "timed_out": timed_out, "cancelled": cancelled}
+        if signal is not None:
+            event["signal"] = signal
+        self.append(event)
 
     def recovered(self, alerts: Sequence[str] = (), panel: str = "",
                   resolved_at: float | None = None) -> None:

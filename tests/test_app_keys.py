@@ -250,6 +250,21 @@ async def test_cancel_asks_first_showing_pid_and_query_and_any_key_backs_out() -
         assert isinstance(app.screen, PostgresScreen)
 
 
+async def test_read_only_locks_cancel_and_terminate_in_the_postgres_drilldown() -> None:
+    app = frozen_app(read_only=True)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await feed(pilot, states(panels(), rounds=3))
+        app.open_drilldown("postgres:main")
+        await pilot.pause()
+        for key, verb in (("c", "cancel"), ("K", "terminate")):
+            await pilot.press(key)
+            await pilot.pause()
+            assert isinstance(app.screen, PostgresScreen)  # no confirmation offered at all
+            messages = [n.message for n in app._notifications]
+            assert messages[-1] == ("refused in --read-only mode: "
+                                    f"SELECT pg_{verb}_backend(4242)")
+
+
 async def test_confirm_screen_answers_true_only_on_y() -> None:
     answers: list[bool | None] = []
     app = frozen_app()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import socket
 import textwrap
 from collections.abc import Iterator
@@ -542,3 +543,46 @@ def test_a_traffic_window_is_checked_as_the_promql_range_it_becomes(tmp_path: Pa
     path = write(tmp_path, '[[traffic]]\nprometheus_url = "http://127.0.0.1:9090"\n'
                            'window = "1w"\n')
     assert load_config(path).panels[0].options["window"] == "1w"
+
+
+# --- odd input: every mistake is one line naming the key -------------------------------
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    ("refresh = nan\n", '1: "refresh": must be a finite number, got nan'),
+    ("refresh = inf\n", '1: "refresh": must be a finite number, got inf'),
+    ("timeout = -inf\n", '1: "timeout": must be a finite number, got -inf'),
+    ('[[health]]\nurl = "http://a/"\ntimeout = nan\n',
+     '3: [[health]] #1 "timeout": must be a finite number, got nan'),
+    ('[[health]]\nurl = "http://a/"\nmax_body_bytes = -1\n',
+     '3: [[health]] #1 "max_body_bytes": must be > 0, got -1'),
+    ('[[health]]\nurl = "http://a/"\nfresh_within = inf\n',
+     '3: [[health]] #1 "fresh_within": must be a finite number, got inf'),
+    ('[[health]]\nname = "api.1"\nurl = "http://a/"\n[[health]]\nname = "api_1"\n'
+     'url = "http://b/"\n',
+     "5: [[health]] #2 \"name\": health name 'api_1' reads the same as 'api.1' once made "
+     "an id; rename one"),
+    ('[[health]]\nname = "ok\\u001b]0;PWNED\\u0007"\nurl = "http://a/"\n',
+     "2: [[health]] #1 \"name\": must not contain control characters, got "
+     "'ok\\\\x1b]0;PWNED\\\\x07'"),
+], ids=["refresh-nan", "refresh-inf", "timeout-minus-inf", "panel-timeout-nan",
+        "negative-body-cap", "freshness-inf", "names-collide-as-ids", "escape-in-name"])
+def test_odd_numbers_and_names_are_one_line_errors(tmp_path: Path, body: str,
+                                                   expected: str) -> None:
+    assert config_error(tmp_path, body) == expected
+
+
+def test_a_3000_deep_array_is_an_error_not_a_traceback(tmp_path: Path) -> None:
+    path = write(tmp_path, "x = " + "[" * 3000 + "]" * 3000 + "\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value) == f"{path}: arrays or tables nested too deeply to be a config"
+
+
+@pytest.mark.parametrize("refresh", [math.nan, math.inf, 0.0, -1.0])
+def test_a_cli_refresh_that_is_not_a_finite_positive_number_is_refused(
+        tmp_path: Path, refresh: float) -> None:
+    path = write(tmp_path, "refresh = 2\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path, refresh=refresh)
+    assert str(info.value) == f"--refresh must be a number of seconds > 0, not {refresh:g}"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import sys
 import time
@@ -58,7 +59,7 @@ def run_check(args: argparse.Namespace) -> int:
 
     result = run_round(panels, config)
     if getattr(args, "json", False):
-        print(json.dumps(as_json(result), indent=2, default=str))
+        print(json.dumps(finite(as_json(result)), indent=2, default=str, allow_nan=False))
     else:
         if config.discovered:
             for hint in config.hints:
@@ -72,6 +73,17 @@ def run_check(args: argparse.Namespace) -> int:
         sys.stderr.flush()
         os._exit(code)
     return code
+
+
+def finite(value: Any) -> Any:
+    """nan and inf become null: JSON has no spelling for them, and `Infinity` breaks jq."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite(v) for v in value]
+    return value
 
 
 def as_json(result: RoundResult) -> dict[str, Any]:

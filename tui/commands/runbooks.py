@@ -244,13 +244,18 @@ def _named_missing(session: RunbookSession, index: int) -> None:
 
 async def _run_step(runner: StepRunner, index: int) -> StepRun:
     """The step under signal handlers: SIGTERM, SIGHUP and SIGINT cancel it, which ends its
-    process group and journals the end."""
+    process group and journals the end with the signal's name."""
     task = asyncio.current_task()
     loop = asyncio.get_running_loop()
     signals = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
-    if task is not None:
-        for sig in signals:
-            loop.add_signal_handler(sig, task.cancel)
+
+    def interrupted(sig: signal.Signals) -> None:
+        runner.session.interrupted_by = sig.name
+        if task is not None:
+            task.cancel()
+
+    for sig in signals:
+        loop.add_signal_handler(sig, interrupted, sig)
     try:
         return await runner.run(index)
     finally:
@@ -287,8 +292,10 @@ def _cmd_run(args: argparse.Namespace, library: Library, ctx: _Context) -> int:
     except StepError as exc:
         raise UsageError(str(exc)) from exc
     except (KeyboardInterrupt, asyncio.CancelledError):
-        print("opsdash: cancelled; the step's processes were stopped", file=sys.stderr)
-        return 130
+        by = session.interrupted_by
+        print(f"opsdash: {by or 'cancelled'}: the step's processes were stopped",
+              file=sys.stderr)
+        return 128 + signal.Signals[by].value if by else 130
     record = run.record
     if record.timed_out:
         print(f"opsdash: timed out after {args.timeout:g}s; the step's processes were killed",

@@ -17,6 +17,7 @@ import math
 import os
 import re
 import tomllib
+import unicodedata
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NoReturn
@@ -34,6 +35,7 @@ from tui.config.model import (
     Config,
     ConfigError,
     PanelSpec,
+    slug,
 )
 
 CONFIG_NAME = "opsdash.toml"
@@ -63,7 +65,8 @@ def find_config(explicit: str | None) -> Path | None:
 
 def load_config(path: Path | None, *, refresh: float | None = None) -> Config:
     """Read and validate `path`; with None, run local discovery. Raises ConfigError."""
-    if refresh is not None and (isinstance(refresh, bool) or refresh <= 0):
+    if refresh is not None and (isinstance(refresh, bool) or not math.isfinite(refresh)
+                                or refresh <= 0):
         raise ConfigError(f"--refresh must be a number of seconds > 0, not {refresh:g}")
     if path is None:
         found = discover()
@@ -301,10 +304,12 @@ class _Loader:
     # -- parse --
     def load(self, refresh: float | None) -> Config:
         try:
-            data = tomllib.loads(self.text)
+            data = self.expand(tomllib.loads(self.text), ())
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(self._syntax_error(exc)) from None
-        data = self.expand(data, ())
+        except RecursionError:
+            raise ConfigError(f"{self.path}: arrays or tables nested too deeply to be a "
+                              "config") from None
         for key in data:
             if key not in _top_keys():
                 self.fail((key,), f"unknown key{_suggest(key, _top_keys())}")
@@ -464,6 +469,7 @@ class _Loader:
             self.fail((kind,), f"expected a table {header}, got {_describe(raw)}")
         out: list[PanelSpec] = []
         names: dict[str, KeyPath] = {}
+        slugs: dict[str, str] = {}
         for path, table in tables:
             if not isinstance(table, dict):
                 self.fail(path, f"expected a table {header}, got {_describe(table)}")
@@ -480,7 +486,11 @@ class _Loader:
                 name = f"{name}-{n}"
                 built = PanelSpec(kind, name, built.options, built.interval, built.timeout,
                                   built.where)
+            if slug(name) in slugs:
+                self.fail((*path, "name"), f"{kind} name {name!r} reads the same as "
+                                           f"{slugs[slug(name)]!r} once made an id; rename one")
             names[name] = path
+            slugs[slug(name)] = name
             out.append(built)
         return out
 
@@ -514,6 +524,10 @@ class _Loader:
         name = table.get("name")
         if name is not None and not name.strip():
             self.fail((*path, "name"), "must not be empty")
+        if name is not None and any(unicodedata.category(c).startswith("C") for c in name):
+            # a name reaches the terminal on every card: an escape in it would drive it
+            self.fail((*path, "name"), f"must not contain control characters, got "
+                                       f"{name.encode('unicode_escape').decode()!r}")
         if name is None:
             name = self.default_name(kind, options)
         interval = None

@@ -3,6 +3,7 @@ against. Kept apart from the loader so discovery builds them without importing i
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,12 @@ DEFAULT_TIMEOUT = 5.0
 
 class ConfigError(Exception):
     """One line: `opsdash.toml:12: [[redis]] #1 "ulr": unknown key (did you mean "url"?)`."""
+
+
+def slug(name: str) -> str:
+    """A name as ids and CSS see it: `api.1` and `api_1` are the same slug, so config
+    refuses the second one rather than let two cards share an id."""
+    return re.sub(r"[^A-Za-z0-9_-]", "_", name)
 
 
 @dataclass(frozen=True)

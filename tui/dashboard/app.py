@@ -10,7 +10,9 @@ the fault menu lives in `tui.dashboard.demo_faults`.
 
 from __future__ import annotations
 
-import re
+import asyncio
+import contextlib
+import signal
 import socket
 import time
 from collections.abc import Callable
@@ -28,6 +30,7 @@ from panels.alerts import Alert
 from panels.base import Panel, Status
 from panels.watch import PanelState, PanelWatch
 from tui.config.loader import Config, ConfigError
+from tui.config.model import slug
 from tui.dashboard.feed import PanelFeed
 from tui.dashboard.history import History
 from tui.dashboard.messages import DrillDown, PanelsFailed, PanelsStarted, PanelUpdated
@@ -41,6 +44,10 @@ from tui.dashboard.widgets.header import DashHeader
 if TYPE_CHECKING:
     from tui.dashboard.demo_faults import DemoFaults
     from tui.demo.service import DemoService
+
+#: signals that end the dashboard; each ends a running step first (SIGHUP: the SSH link
+#: dropped)
+ENDING_SIGNALS = (signal.SIGHUP, signal.SIGTERM, signal.SIGINT)
 
 #: a kind with more targets than this shows as one group card
 GROUP_OVER = 4
@@ -184,6 +191,7 @@ class OpsdashApp(App[int]):
         return cards
 
     def on_mount(self) -> None:
+        self._catch_signals()
         grid = self.query_one(CardGrid)
         if grid.cards:
             grid.cards[0].focus()
@@ -320,7 +328,8 @@ class OpsdashApp(App[int]):
         kind = panel_id.split(":", 1)[0]
         watch = self.scheduler.watch(panel_id) if self.scheduler else None
         screen: DrillDownScreen = screen_for(kind)(
-            panel_id, self.history, panel=watch.panel if watch else None)
+            panel_id, self.history, panel=watch.panel if watch else None,
+            read_only=self.read_only)
         self.push_screen(screen)
 
     # -- actions --------------------------------------------------------------------
@@ -372,12 +381,35 @@ class OpsdashApp(App[int]):
 
     async def on_unmount(self) -> None:
         # also on ctrl+c or an exception: every worker cancelled, every panel closed
+        loop = asyncio.get_running_loop()
+        for sig in ENDING_SIGNALS:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.remove_signal_handler(sig)
         await self.shutdown_panels()
+
+    # -- signals: an SSH connection dropping must not leave a step running ---------------
+
+    def _catch_signals(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in ENDING_SIGNALS:
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, self._signalled, sig)
+
+    def _signalled(self, sig: signal.Signals) -> None:
+        self.run_worker(self._end_on_signal(sig), group="signal", exclusive=True,
+                        exit_on_error=False)
+
+    async def _end_on_signal(self, sig: signal.Signals) -> None:
+        """Stop the running step's process group, journal its end with the signal, close
+        every panel, and exit with 128 + the signal number, as a shell would report."""
+        await self.runbooks.interrupt(sig.name)
+        await self.shutdown_panels()
+        self.exit(return_code=128 + sig.value)
 
 
 def card_dom_id(kind: str, name: str) -> str:
     """`card-redis-broker`: a stable DOM id for tests, CSS and other engineers' code."""
-    return "card-" + re.sub(r"[^A-Za-z0-9_-]", "_", f"{kind}-{name}")
+    return "card-" + slug(f"{kind}-{name}")
 
 
 def journal_hook(path: Path | None) -> StatusHook:

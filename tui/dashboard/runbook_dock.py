@@ -15,6 +15,8 @@ The dock knows the app only through `DockHost`, so there is no import cycle with
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -151,6 +153,18 @@ class RunbookDock:
 
         self.app.run_worker(partial(journal_recovery, session, recovery), thread=True,
                             group="runbook-journal", exit_on_error=False)
+
+    async def interrupt(self, reason: str, timeout: float = 5.0) -> None:
+        """End a running step because opsdash itself is ending (SIGHUP, SIGTERM): its process
+        group is killed and the journal records the end with `reason`."""
+        pane = self.pane()
+        worker = pane.running_worker() if pane is not None else None
+        if pane is None or worker is None:
+            return
+        pane.session.interrupted_by = reason
+        worker.cancel()
+        with contextlib.suppress(Exception, asyncio.CancelledError):
+            await asyncio.wait_for(worker.wait(), timeout)
 
     def panel_updated(self, state: PanelState) -> None:
         """Every poll reaches the pane, shown or not: recovery is watched either way."""

@@ -138,6 +138,8 @@ class RunbookSession:
         #: (ref, step, command) -> the command as the user edited it
         self.edits: dict[tuple[str, int, int], str] = {}
         self._alert_journaled = False
+        #: set before cancelling a running step because opsdash got a signal (SIGHUP...)
+        self.interrupted_by: str | None = None
 
     # -- sections --------------------------------------------------------------------
 
@@ -336,7 +338,7 @@ class RunbookSession:
             if journal is not None:
                 await self._write(journal.step_output, section.ref, number, tail)
                 await self._write(journal.step_finished, section.ref, number, None,
-                                  record.duration, cancelled=True)
+                                  record.duration, cancelled=True, signal=self.interrupted_by)
             raise
         record.exit_code = result.exit_code
         record.duration = result.duration

@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from runbooks.execute import StepResult
+from runbooks.safety import is_destructive
 from runbooks.secrets import is_secret_name
 from tui.incident.session import Prepared, RunbookSession, StepError, StepRecord
 
@@ -28,11 +29,21 @@ class Gate(StrEnum):
 
 
 def gate(prepared: Prepared, *, read_only: bool) -> Gate:
-    """The run policy, in one place: destructive commands need a confirmation and are
-    locked under --read-only."""
-    if not prepared.destructive:
+    """The run policy for a step, in one place: destructive commands need a confirmation
+    and are locked under --read-only."""
+    return command_gate(prepared.destructive, read_only=read_only)
+
+
+def command_gate(destructive: bool, *, read_only: bool) -> Gate:
+    if not destructive:
         return Gate.RUN
     return Gate.LOCKED if read_only else Gate.CONFIRM
+
+
+def action_gate(command: str, lang: str = "bash", *, read_only: bool) -> Gate:
+    """A drill-down action (terminate a backend, restart a container) judged as the command
+    it amounts to, by the same classifier and policy as a runbook step."""
+    return command_gate(is_destructive(command, lang), read_only=read_only)
 
 
 class StepRefused(StepError):

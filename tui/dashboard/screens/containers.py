@@ -6,6 +6,7 @@ when the selection moves (or on `L`), never on a timer of its own.
 
 from __future__ import annotations
 
+import shlex
 from typing import Any, ClassVar
 
 from textual import work
@@ -13,7 +14,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Label, Log
 
-from tui.dashboard.screens.confirm import ConfirmScreen
 from tui.dashboard.screens.drilldown import DrillDownScreen
 from tui.dashboard.widgets.figures import duration, num, size
 from tui.dashboard.widgets.table_sync import cell, sync_rows
@@ -104,12 +104,9 @@ class ContainersScreen(DrillDownScreen):
             self.notify("no container selected", severity="warning")
             return
 
-        def confirmed(ok: bool | None) -> None:
-            if ok:
-                self.restart(name)
-
-        self.app.push_screen(ConfirmScreen(f"Restart container {name}?",
-                                           f"docker restart {name}"), confirmed)
+        command = f"docker restart {shlex.quote(name)}"
+        self.ask_to_run(f"Restart container {name}?", command, "bash", command,
+                        lambda: self.restart(name))
 
     @work(thread=True, group="container-restart", exit_on_error=False)
     def restart(self, name: str) -> None:

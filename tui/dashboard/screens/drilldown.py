@@ -8,6 +8,7 @@ ConfirmScreen.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from textual.app import ComposeResult
@@ -19,8 +20,10 @@ from textual.widgets import Footer, Label, Pretty, Static
 from panels.base import Panel
 from panels.watch import PanelState
 from tui.dashboard.history import History
+from tui.dashboard.screens.confirm import ConfirmScreen
 from tui.dashboard.widgets.card import status_class, status_text
 from tui.dashboard.widgets.figures import duration, note
+from tui.incident.steps import Gate, action_gate
 
 
 class DrillDownScreen(Screen[None]):
@@ -46,8 +49,9 @@ class DrillDownScreen(Screen[None]):
     BINDINGS = [Binding("escape", "back", "Back", id="back")]
 
     def __init__(self, panel_id: str, history: History, *, panel: Panel[Any] | None = None,
-                 title: str | None = None) -> None:
+                 title: str | None = None, read_only: bool = False) -> None:
         super().__init__()
+        self.read_only = read_only
         self.panel_id = panel_id
         self.history = history
         self.panel = panel
@@ -107,6 +111,25 @@ class DrillDownScreen(Screen[None]):
 
     def render_state(self, state: PanelState) -> None:
         self.query_one("#drill-metrics", Pretty).update(state.metrics)
+
+    def ask_to_run(self, question: str, command: str, lang: str, shown: str,
+                   run: Callable[[], object]) -> None:
+        """An action that changes a system, as the command it amounts to: the step runner's
+        policy says whether it runs, asks for a `y` first, or is locked (--read-only)."""
+        verdict = action_gate(command, lang, read_only=self.read_only)
+        if verdict is Gate.LOCKED:
+            self.notify(f"refused in --read-only mode: {command}", severity="error",
+                        timeout=6)
+            return
+        if verdict is Gate.RUN:
+            run()
+            return
+
+        def confirmed(ok: bool | None) -> None:
+            if ok:
+                run()
+
+        self.app.push_screen(ConfirmScreen(question, shown), confirmed)
 
     def action_back(self) -> None:
         self.dismiss(None)

@@ -13,7 +13,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Label, Static
 
-from tui.dashboard.screens.confirm import ConfirmScreen
 from tui.dashboard.screens.drilldown import DrillDownScreen
 from tui.dashboard.widgets.figures import duration, size
 from tui.dashboard.widgets.table_sync import by_sort_key, cell, sync_rows
@@ -123,11 +122,10 @@ class PostgresScreen(DrillDownScreen):
         text = f"pid {pid} ({backend.get('user') or '?'}, {backend.get('state') or '?'})\n" \
                f"{backend.get('query') or ''}"
 
-        def confirmed(ok: bool | None) -> None:
-            if ok:
-                self.run_worker(self._send(what, pid), group="pg-signal", exit_on_error=False)
-
-        self.app.push_screen(ConfirmScreen(f"{verb} backend {pid}?", text), confirmed)
+        sql = f"SELECT pg_{what}_backend({pid})"
+        self.ask_to_run(f"{verb} backend {pid}?", sql, "sql", text,
+                        lambda: self.run_worker(self._send(what, pid), group="pg-signal",
+                                                exit_on_error=False))
 
     async def _send(self, what: str, pid: int) -> None:
         panel = self.panel

@@ -121,6 +121,9 @@ class RunbookPane(Vertical):
     def output(self) -> StepOutput:
         return self.query_one(StepOutput)
 
+    def running_worker(self) -> Worker[None] | None:
+        return self._worker if self.busy else None
+
     @property
     def busy(self) -> bool:
         """A step is running, or a run waits on a prompt."""
