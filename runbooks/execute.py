@@ -15,7 +15,7 @@
   and prints rows as ` | `-separated lines under a header.
 - interactive commands (Command.interactive) need the terminal: `run_attached` runs
   one with the caller's stdin/stdout (the TUI calls it under App.suspend()).
-Output handed to `on_line` is raw; mask it with runbooks.secrets.mask_secrets to show it.
+Output handed to `on_line` is raw; mask it with common.masking.mask_secrets to show it.
 """
 
 from __future__ import annotations

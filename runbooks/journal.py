@@ -26,7 +26,7 @@ from typing import Any
 
 import platformdirs
 
-from runbooks.secrets import mask_secrets
+from common.masking import mask_secrets
 
 
 def default_journal_path() -> Path:

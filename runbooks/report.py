@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from runbooks.secrets import mask_secrets
+from common.masking import mask_secrets
 
 
 @dataclass

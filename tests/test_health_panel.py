@@ -281,7 +281,7 @@ async def test_secrets_in_the_url_never_reach_the_card(keep: Keep) -> None:
 
     state = await PanelWatch(panel).poll()
 
-    assert state.target == f"http://ops:***@127.0.0.1:{port}/h?token=***&x=1"
+    assert state.target == f"http://ops:****@127.0.0.1:{port}/h?token=****&x=1"
     assert "hunter2" not in state.summary and "abc" not in state.summary
     assert mask_url("https://example.com/health") == "https://example.com/health"
 
