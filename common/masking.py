@@ -92,16 +92,23 @@ def _quoted_mask(value: str) -> str:
 
 
 def _private_key(m: re.Match[str]) -> str:
+    if not m.group(0)[len(m.group(1)):].strip():
+        return m.group(0)  # a BEGIN line and nothing after it: nothing to hide yet
     return f"{m.group(1)}\n{MASK}\n{m.group(2) or ''}".rstrip("\n")
+
+
+# not a secret but the shell's: a redirection or operator, or a variable's name ($DB_PASS)
+_NOT_A_VALUE = re.compile(r"[<>|&;]|--|\$\{?\w+\}?$|[\"']\$\{?\w+\}?[\"']$")
 
 
 def _assignment_ok(name: str, value: str) -> bool:
     # Authorization has its own pattern, which keeps the scheme word readable
-    return name.lower() not in ("authorization", "proxy-authorization") and MASK not in value
+    return (name.lower() not in ("authorization", "proxy-authorization") and MASK not in value
+            and not _NOT_A_VALUE.match(value))
 
 
 def _flag_ok(name: str, value: str) -> bool:
-    return not value.startswith("--")
+    return not _NOT_A_VALUE.match(value)
 
 
 class _Named:
@@ -161,7 +168,7 @@ _PATTERNS: list[tuple[re.Pattern[str] | _Named, str | Callable[[re.Match[str]], 
                 r"((?:digest|aws4-hmac-sha256)\s[^'\"\n]+|[^\s'\"]+)"),
      r"\1" + MASK),
     # curl -u user:PW, --user user:PW, -uuser:PW (a bare user prompts: nothing to hide)
-    (re.compile(r"((?<!\S)(?:-u\s*|--user(?:=|\s+))[\"']?[^\s:'\"]*:)([^\s'\"]+)"),
+    (re.compile(r"((?<!\S)(?:-u\s*|--user(?:=|\s+))[\"']?[^\s:'\"]*:)(?!//)([^\s'\"]+)"),
      r"\1" + MASK),
     # redis-cli -a PW; docker/podman login -p PW; sshpass -p PW
     (re.compile(r"(\bredis-cli\b[^\n|;&]*?\s-a\s*)(" + _VALUE + ")"), r"\1" + MASK),
@@ -204,6 +211,36 @@ def mask_secrets(text: str, values: Iterable[str] = ()) -> str:
     for pattern, repl in _PATTERNS:
         text = pattern(text) if isinstance(pattern, _Named) else pattern.sub(repl, text)
     return text
+
+
+_KEY_BEGIN = re.compile(r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
+_KEY_END = re.compile(r"-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
+
+
+class LineMasker:
+    """mask_secrets for a stream read a line at a time (step output, an output tail).
+
+    A private key printed by `cat id_rsa` arrives as lines of base64 that say nothing on
+    their own; this remembers that a BEGIN line opened a block and masks every line up
+    to its END. One instance per stream.
+    """
+
+    def __init__(self, values: Iterable[str] = ()) -> None:
+        self.values = list(values)
+        self._in_key = False
+
+    def __call__(self, line: str) -> str:
+        if self._in_key:
+            end = _KEY_END.search(line)
+            if end is None:
+                return MASK
+            self._in_key = False
+            return mask_secrets(line[end.start():], self.values)
+        begin = _KEY_BEGIN.search(line)
+        if begin is not None and _KEY_END.search(line, begin.end()) is None:
+            self._in_key = True
+            return mask_secrets(line[:begin.start()], self.values) + begin.group(0)
+        return mask_secrets(line, self.values)
 
 
 def secret_values(variables: dict[str, str]) -> list[str]:

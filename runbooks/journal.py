@@ -27,7 +27,7 @@ from typing import Any
 
 import platformdirs
 
-from common.masking import mask_secrets
+from common.masking import LineMasker, mask_secrets
 from common.terminal import safe_text
 
 
@@ -92,8 +92,11 @@ class Journal:
                      "host": socket.gethostname(), "pid": os.getpid()})
 
     def step_output(self, ref: str, step: int, tail: Sequence[str]) -> None:
+        # masked as a stream first: a private key's inner lines only show as one in context
+        masker = LineMasker(self.secrets)
+        masked = [masker(safe_text(line)) for line in tail]
         self.append({"type": "step_output", "ref": ref, "step": step,
-                     "tail": [line[:500] for line in tail[-20:]]})
+                     "tail": [line[:500] for line in masked[-20:]]})
 
     def step_finished(self, ref: str, step: int, exit_code: int | None, duration: float, *,
                       timed_out: bool = False, cancelled: bool = False) -> None:
