@@ -70,6 +70,7 @@ def _enclosed(sec: Section, sections: Iterable[Section]) -> bool:
 
 
 def _read(entry: Path | Traversable, name: str, bundled: bool) -> Runbook | Problem:
+    name = safe_text(name, single_line=True)  # a file name is outside text too: refs show it
     try:
         data = entry.read_bytes()
     except OSError as exc:

@@ -237,6 +237,16 @@ def test_runbook_cli_output_has_no_escape(tmp_path: Path, capsys: pytest.Capture
     assert screen_after(out.encode()).title == "opsdash-test"
 
 
+def test_a_hostile_file_name_is_clean_in_refs(tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "di\x1b]0;PWNED\x07sk.md").write_text("## Disk full\n\n1. `df -h`\n")
+    assert main(["runbooks", "list", "--json", "--runbooks", str(tmp_path)]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert listed[0]["ref"] == "disk.md#disk-full"  # (the text listing also prints the
+    for text in strings(listed):                     # folder's path: tui's to clean)
+        assert_clean(text)
+
+
 def test_runbook_text_is_clean_once_read(tmp_path: Path) -> None:
     from runbooks.library import load_library
 
