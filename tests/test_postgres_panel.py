@@ -153,6 +153,25 @@ async def test_a_query_past_the_long_running_threshold_fires_and_can_be_cancelle
     assert _alert(calm, "LongRunningQuery") is AlertState.RESOLVED
 
 
+async def test_a_query_with_escapes_reaches_the_drill_down_clean(
+        postgres_server: PostgresServer, panels: list[PostgresPanel], connect: Connect) -> None:
+    """Query text is whatever a client sent: it must not retitle or clear our terminal."""
+    app = await connect()
+    sleeper = asyncio.create_task(
+        app.execute("SELECT pg_sleep(60) /* \x1b]0;PWNED\x07\x1b[2J\x9b6n */"))
+    watch = PanelWatch(_panel(panels, postgres_server.dsn))
+    try:
+        state = await _poll_until(watch, lambda s: any(
+            b["pid"] == app.info.backend_pid and "pg_sleep" in (b["query"] or "")
+            for b in s.metrics["activity"]))
+        (mine,) = [b for b in state.metrics["activity"] if b["pid"] == app.info.backend_pid]
+        assert mine["query"] == "SELECT pg_sleep(60) /*  */"
+    finally:
+        app.cancel()
+        with pytest.raises(psycopg.errors.QueryCanceled):
+            await sleeper
+
+
 async def test_terminating_a_backend_ends_its_session_but_never_our_own(
         postgres_server: PostgresServer, panels: list[PostgresPanel], connect: Connect) -> None:
     app = await connect()
