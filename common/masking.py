@@ -152,51 +152,63 @@ def _htpasswd(m: re.Match[str]) -> str:
 # scheme://user:PASSWORD@host; greedy, so a password with an `@` in it is hidden whole
 _URL_USERINFO = re.compile(r"(\b[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@'\"]*:)([^\s/?#'\"]+)(@)")
 
-#: (pattern, replacement) in order; a _Named pattern is called, the others re.sub'ed
-_PATTERNS: list[tuple[re.Pattern[str] | _Named, str | Callable[[re.Match[str]], str]]] = [
+_Replacement = str | Callable[[re.Match[str]], str]
+#: (guard, pattern, replacement) in order; a pattern runs only when one of its guard's
+#: literals is in the text (most output lines then cost a few `in` tests, not 20 scans);
+#: a _Named pattern is called, the others re.sub'ed
+_PATTERNS: list[tuple[tuple[str, ...], re.Pattern[str] | _Named, _Replacement]] = [
     # PrivateKeyDetector: the whole block, also one cut short (an output tail)
-    (re.compile(r"(-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----)[\s\S]*?"
+    (("PRIVATE KEY",),
+     re.compile(r"(-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----)[\s\S]*?"
                 r"(-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|\Z)"), _private_key),
     # BasicAuthDetector: scheme://user:PASSWORD@host
-    (_URL_USERINFO, r"\1" + MASK + r"\3"),
+    (("://",), _URL_USERINFO, r"\1" + MASK + r"\3"),
     # SlackDetector webhook: the workspace and channel ids stay, the secret goes
-    (re.compile(r"(hooks\.slack\.com/services/T[A-Za-z0-9_]+/B[A-Za-z0-9_]+/)[A-Za-z0-9_]+"),
+    (("hooks.slack.com",),
+     re.compile(r"(hooks\.slack\.com/services/T[A-Za-z0-9_]+/B[A-Za-z0-9_]+/)[A-Za-z0-9_]+"),
      r"\1" + MASK),
     # Authorization / Proxy-Authorization headers: the scheme word stays
-    (re.compile(r"(?i)(\b(?:proxy-)?authorization[\"']?\s*[:=]\s*[\"']?"
+    (("uthorization", "UTHORIZATION"),
+     re.compile(r"(?i)(\b(?:proxy-)?authorization[\"']?\s*[:=]\s*[\"']?"
                 r"(?:(?:bearer|basic|token|negotiate|ntlm)\s+)?)"
                 r"((?:digest|aws4-hmac-sha256)\s[^'\"\n]+|[^\s'\"]+)"),
      r"\1" + MASK),
     # curl -u user:PW, --user user:PW, -uuser:PW (a bare user prompts: nothing to hide)
-    (re.compile(r"((?<!\S)(?:-u\s*|--user(?:=|\s+))[\"']?[^\s:'\"]*:)(?!//)([^\s'\"]+)"),
+    (("-u",), re.compile(r"((?<!\S)(?:-u\s*|--user(?:=|\s+))[\"']?[^\s:'\"]*:)(?!//)([^\s'\"]+)"),
      r"\1" + MASK),
     # redis-cli -a PW; docker/podman login -p PW; sshpass -p PW
-    (re.compile(r"(\bredis-cli\b[^\n|;&]*?\s-a\s*)(" + _VALUE + ")"), r"\1" + MASK),
-    (re.compile(r"(\b(?:docker|podman|nerdctl|buildah|skopeo|helm\s+registry)\s+login\b"
+    (("redis-cli",), re.compile(r"(\bredis-cli\b[^\n|;&]*?\s-a\s*)(" + _VALUE + ")"), r"\1" + MASK),
+    (("login",),
+     re.compile(r"(\b(?:docker|podman|nerdctl|buildah|skopeo|helm\s+registry)\s+login\b"
                 r"[^\n|;&]*?\s-p\s*)(" + _VALUE + ")"), r"\1" + MASK),
-    (re.compile(r"(\bsshpass\b[^\n|;&]*?\s-p\s*)(" + _VALUE + ")"), r"\1" + MASK),
+    (("sshpass",), re.compile(r"(\bsshpass\b[^\n|;&]*?\s-p\s*)(" + _VALUE + ")"), r"\1" + MASK),
     # mysql -pPW (attached only: `-p name` is a prompt and a database name)
-    (re.compile(r"(\bmysql(?:dump|admin|sh|import|check)?\b[^\n|;&]*?\s-p)(" + _VALUE + ")"),
+    (("mysql",),
+     re.compile(r"(\bmysql(?:dump|admin|sh|import|check)?\b[^\n|;&]*?\s-p)(" + _VALUE + ")"),
      r"\1" + MASK),
-    (re.compile(r"(?P<cmd>\bhtpasswd)(?P<args>(?:[ \t]+[^\s|;&]+)+)"), _htpasswd),
+    (("htpasswd",), re.compile(r"(?P<cmd>\bhtpasswd)(?P<args>(?:[ \t]+[^\s|;&]+)+)"), _htpasswd),
     # --NAME value / --NAME=value, for secret names
-    (_Named(r"(?<![\w-])--(?P<name>[A-Za-z][\w-]*)(?:=|[ \t]+)", _VALUE, _flag_ok), ""),
+    (("--",), _Named(r"(?<![\w-])--(?P<name>[A-Za-z][\w-]*)(?:=|[ \t]+)", _VALUE, _flag_ok), ""),
     # NAME=value, NAME = value, name: value, "name": "value", ?name=value& ; a `:` needs a
     # space or a quote after it, so `https://` and `host:port` are not assignments
-    (_Named(r"(?<![\w.-])(?P<q>[\"']?)(?P<name>[A-Za-z_][\w.-]*)(?P=q)"
+    (("=", ":"),
+     _Named(r"(?<![\w.-])(?P<q>[\"']?)(?P<name>[A-Za-z_][\w.-]*)(?P=q)"
             r"[ \t]*(?:=|:(?=[ \t\"']))[ \t]*",
             _QUOTED + r"|[^\s&;,'\"}\]]+", _assignment_ok), ""),
     # token shapes (detect-secrets: GitHubTokenDetector, StripeDetector, ... see above)
-    (re.compile(r"\b(gh[pousr]_)[A-Za-z0-9_]{36,255}\b"), r"\1" + MASK),
-    (re.compile(r"\b(github_pat_)[A-Za-z0-9_]{22,255}\b"), r"\1" + MASK),
-    (re.compile(r"\b(xox[abposr]-)[A-Za-z0-9-]{10,}"), r"\1" + MASK),
-    (re.compile(r"\b((?:A3T[A-Z0-9]|ABIA|ACCA|AKIA|ASIA))[A-Z0-9]{16}\b"), r"\1" + MASK),
-    (re.compile(r"\beyJ[A-Za-z0-9_-]{2,}={0,2}\.eyJ[A-Za-z0-9_-]{2,}={0,2}\.[A-Za-z0-9_-]*"),
+    (("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
+     re.compile(r"\b(gh[pousr]_)[A-Za-z0-9_]{36,255}\b"), r"\1" + MASK),
+    (("github_pat_",), re.compile(r"\b(github_pat_)[A-Za-z0-9_]{22,255}\b"), r"\1" + MASK),
+    (("xox",), re.compile(r"\b(xox[abposr]-)[A-Za-z0-9-]{10,}"), r"\1" + MASK),
+    (("AKIA", "ASIA", "ABIA", "ACCA", "A3T"),
+     re.compile(r"\b((?:A3T[A-Z0-9]|ABIA|ACCA|AKIA|ASIA))[A-Z0-9]{16}\b"), r"\1" + MASK),
+    (("eyJ",),
+     re.compile(r"\beyJ[A-Za-z0-9_-]{2,}={0,2}\.eyJ[A-Za-z0-9_-]{2,}={0,2}\.[A-Za-z0-9_-]*"),
      MASK),
-    (re.compile(r"\b((?:sk|rk)_live_)[A-Za-z0-9]{20,}"), r"\1" + MASK),
-    (re.compile(r"\b(glpat-)[A-Za-z0-9_-]{20,}"), r"\1" + MASK),
-    (re.compile(r"\b(npm_)[A-Za-z0-9]{36}\b"), r"\1" + MASK),
-    (re.compile(r"\b(SG\.)[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}"), r"\1" + MASK),
+    (("_live_",), re.compile(r"\b((?:sk|rk)_live_)[A-Za-z0-9]{20,}"), r"\1" + MASK),
+    (("glpat-",), re.compile(r"\b(glpat-)[A-Za-z0-9_-]{20,}"), r"\1" + MASK),
+    (("npm_",), re.compile(r"\b(npm_)[A-Za-z0-9]{36}\b"), r"\1" + MASK),
+    (("SG.",), re.compile(r"\b(SG\.)[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}"), r"\1" + MASK),
 ]
 
 
@@ -208,9 +220,22 @@ def mask_secrets(text: str, values: Iterable[str] = ()) -> str:
     """
     for value in sorted({v for v in values if len(v) >= 4}, key=len, reverse=True):
         text = text.replace(value, MASK)
-    for pattern, repl in _PATTERNS:
+    return _mask_cached(text) if len(text) <= _CACHE_UP_TO else _mask_patterns(text)
+
+
+_CACHE_UP_TO = 1024  # short strings only: 512 cached megabyte bodies would be a leak
+
+
+def _mask_patterns(text: str) -> str:
+    for guards, pattern, repl in _PATTERNS:
+        if not any(g in text for g in guards):
+            continue
         text = pattern(text) if isinstance(pattern, _Named) else pattern.sub(repl, text)
     return text
+
+
+# a card's target or a repeated log line is masked once, not on every poll
+_mask_cached = functools.lru_cache(maxsize=512)(_mask_patterns)
 
 
 _KEY_BEGIN = re.compile(r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----")
