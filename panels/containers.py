@@ -32,6 +32,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
+from common.masking import mask_secrets
+from common.terminal import safe_text
 from panels.base import AlertRule, Condition, Panel
 from panels.errors import SourceAbsent
 
@@ -323,13 +325,18 @@ class ContainersPanel(Panel[ContainersSample]):
 
 
 def container_logs(docker_host: str | None, name: str, lines: int = 50) -> list[str]:
-    """The last `lines` lines the container wrote to stdout and stderr, interleaved."""
+    """The last `lines` lines the container wrote to stdout and stderr, interleaved.
+
+    Terminal-safe and secrets masked: a container's output is outside text, and this is
+    the one place the drill-down gets it from.
+    """
     client = api_client(docker_host, timeout=10.0)
     try:
         data: bytes = client.logs(name, stdout=True, stderr=True, tail=lines, timestamps=False)
     finally:
         client.close()
-    return data.decode("utf-8", errors="replace").splitlines()
+    return [mask_secrets(safe_text(line))
+            for line in data.decode("utf-8", errors="replace").splitlines()]
 
 
 def restart_container(docker_host: str | None, name: str, timeout: int = 10) -> None:

@@ -24,8 +24,8 @@ from typing import Any, ClassVar
 import httpx
 
 from common.durations import format_duration
+from common.masking import mask_url
 from panels.base import AlertRule, Condition, Panel
-from panels.masking import mask_url
 from panels.tls import tls_context
 
 EXCERPT_BYTES = 2048

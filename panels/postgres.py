@@ -25,9 +25,9 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import dict_row
 
+from common.masking import mask_dsn
 from panels.base import AlertRule, Condition, Panel
 from panels.errors import BadResponse
-from panels.masking import mask_dsn
 
 APPLICATION_NAME = "opsdash"
 ACTIVITY_LIMIT = 50

@@ -22,9 +22,9 @@ import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
+from common.masking import mask_url
 from panels.base import AlertRule, Condition, Panel
 from panels.errors import BadResponse
-from panels.masking import mask_url
 
 #: INFO sections holding every field the panel reads (one section per call: Redis < 7)
 _INFO_SECTIONS = ("memory", "clients", "stats")

@@ -19,9 +19,9 @@ from typing import Any, ClassVar
 
 import httpx
 
+from common.masking import mask_url
 from panels.base import AlertRule, Condition, Panel
 from panels.errors import BadResponse, SourceAbsent
-from panels.masking import mask_url
 from panels.promql import counter_increase, histogram_quantile, parse_duration
 from panels.tls import tls_context
 

@@ -1,17 +1,21 @@
 """A panel plus its alert memory: one `poll()` gives one immutable PanelState.
 
 The TUI scheduler and `opsdash check` both go through here, so the screen and the
-one-shot command always agree on what is broken.
+one-shot command always agree on what is broken. That makes `judge` the one door every
+outside string leaves a panel by (a reason phrase, a body excerpt, a JSON check name, a
+metric label, a query, a queue or container name, an error message): it is made
+terminal-safe there, once, whatever kind of panel produced it.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from common.terminal import safe_text
 from panels.alerts import Alert, AlertState, AlertTracker
-from panels.base import Panel, Probe, Status
+from panels.base import Condition, Panel, Probe, Status
 from panels.errors import ProbeError
 
 
@@ -66,31 +70,58 @@ class PanelWatch:
 
     def judge(self, probe: Probe[Any], now: float) -> PanelState:
         panel = self.panel
+        # panel_id stays as configured (it is the card's key); what is shown is made safe
+        name, target = safe_text(panel.name, single_line=True), safe_text(panel.target,
+                                                                          single_line=True)
         if probe.sample is not None:
             sample = probe.sample
-            alerts = self.tracker.observe(panel.conditions(sample), now)
-            metrics = panel.metrics(sample)
+            alerts = self.tracker.observe(_safe_conditions(panel.conditions(sample)), now)
+            metrics = _safe_metrics(panel.metrics(sample))
             state = PanelState(
-                panel_id=panel.id, kind=panel.kind, name=panel.name, target=panel.target,
-                status=_status_from(alerts), summary=panel.summary(sample), metrics=metrics,
+                panel_id=panel.id, kind=panel.kind, name=name, target=target,
+                status=_status_from(alerts), metrics=metrics,
+                summary=safe_text(panel.summary(sample), single_line=True),
                 alerts=alerts, error=None, updated_at=now, duration_ms=probe.duration_ms,
                 series_value=_number(metrics.get(panel.series_key)) if panel.series_key else None,
-                last_ok_at=now, extra=panel.detail(sample),
+                last_ok_at=now, extra=_safe_metrics(panel.detail(sample)),
             )
             self.last_ok = state
             return state
         error = probe.error or ProbeError("error", "no sample")
-        alerts = self.tracker.observe(panel.failure_conditions(error), now)
+        error = ProbeError(error.kind, safe_text(error.message, single_line=True))
+        alerts = self.tracker.observe(_safe_conditions(panel.failure_conditions(error)), now)
         status = Status.UNKNOWN if error.kind == "absent" else Status.CRIT
         last = self.last_ok
         return PanelState(
-            panel_id=panel.id, kind=panel.kind, name=panel.name, target=panel.target,
+            panel_id=panel.id, kind=panel.kind, name=name, target=target,
             status=status, summary=str(error),
             metrics=dict(last.metrics) if last else {},
             alerts=alerts, error=error, updated_at=now, duration_ms=probe.duration_ms,
             series_value=None, last_ok_at=last.last_ok_at if last else None,
             extra=dict(last.extra) if last else {},
         )
+
+
+def _safe_conditions(conditions: list[Condition]) -> list[Condition]:
+    """Alert details and sub-targets (a queue, a container, a JSON check) are outside text."""
+    return [replace(c, detail=safe_text(c.detail, single_line=True),
+                    target=safe_text(c.target, single_line=True)) for c in conditions]
+
+
+def _safe_metrics(value: Any) -> Any:
+    """Every string in the metrics, keys too (JSON check names, labels, queue names).
+
+    Newlines and tabs are kept in values (a body excerpt reads as it came); what goes on
+    a card line is made single-line by whoever draws it. Numbers pass untouched.
+    """
+    if isinstance(value, str):
+        return safe_text(value)
+    if isinstance(value, dict):
+        return {safe_text(k, single_line=True) if isinstance(k, str) else k: _safe_metrics(v)
+                for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_safe_metrics(v) for v in value]
+    return value
 
 
 def _status_from(alerts: tuple[Alert, ...]) -> Status:

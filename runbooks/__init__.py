@@ -10,7 +10,8 @@ The API the app uses (each module's docstring has the details):
     from runbooks.placeholders import fill_placeholders, missing_placeholders
     from runbooks.execute import run_command, run_attached, StepResult
     from runbooks.journal import Journal               # Journal(path).append(event)
-    from runbooks.secrets import mask_secrets
+    from common.masking import mask_secrets, is_secret_name
+    from common.terminal import safe_text, safe_output
     from runbooks.lint import lint_library
     from runbooks.report import render_report
 

@@ -15,7 +15,9 @@
   and prints rows as ` | `-separated lines under a header.
 - interactive commands (Command.interactive) need the terminal: `run_attached` runs
   one with the caller's stdin/stdout (the TUI calls it under App.suspend()).
-Output handed to `on_line` is raw; mask it with runbooks.secrets.mask_secrets to show it.
+Output handed to `on_line` (and kept in the tail) is terminal-safe already: bash lines
+through common.terminal.safe_output (colours kept, `\r` redraws resolved), SQL rows through
+safe_text. It is not masked; mask it with common.masking.mask_secrets to show it.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+
+from common.terminal import safe_output, safe_text
 
 LineHandler = Callable[[str, str], None]
 TAIL_LINES = 40
@@ -119,12 +123,12 @@ async def _pump(stream: asyncio.StreamReader, name: str, on_line: LineHandler | 
         buf += chunk
         *lines, buf = buf.split(b"\n")
         for raw in lines:
-            text = raw.rstrip(b"\r").decode("utf-8", errors="replace")
+            text = safe_output(raw.rstrip(b"\r").decode("utf-8", errors="replace"))
             tail.append(text)
             if on_line is not None:
                 on_line(name, text)
     if buf:
-        text = buf.decode("utf-8", errors="replace")
+        text = safe_output(buf.decode("utf-8", errors="replace"))
         tail.append(text)
         if on_line is not None:
             on_line(name, text)
@@ -196,6 +200,7 @@ async def run_sql(sql: str, dsn: str, *, allow_write: bool = False, timeout: flo
     tail: deque[str] = deque(maxlen=TAIL_LINES)
 
     def emit(stream: str, text: str) -> None:
+        text = safe_text(text)  # rows are the database's strings: no colour meant
         tail.append(text)
         if on_line is not None:
             on_line(stream, text)

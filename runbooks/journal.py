@@ -7,7 +7,8 @@
 Events carry `ts` (Unix seconds) and `type`: `status` (panel, from, to, alerts), `alert`
 (name, state, panel), `step_started` (ref, step, command, user, host), `step_output`
 (ref, step, tail), `step_finished` (ref, step, exit, duration, timed_out, cancelled),
-`recovered` (alerts). Every string is passed through mask_secrets before it is written.
+`recovered` (alerts). Every string is passed through safe_text and mask_secrets before it
+is written.
 A line cut short (the writer was SIGKILLed mid-write) is skipped and reported by
 `read_journal`, and the next append starts on a fresh line so it is not lost with it.
 """
@@ -26,7 +27,8 @@ from typing import Any
 
 import platformdirs
 
-from runbooks.secrets import mask_secrets
+from common.masking import LineMasker, mask_secrets
+from common.terminal import safe_text
 
 
 def default_journal_path() -> Path:
@@ -42,8 +44,10 @@ def _whoami() -> str:
 
 
 def _mask(value: Any, secrets: Sequence[str]) -> Any:
+    """Secrets masked and control sequences (step output's colours too) removed: the
+    journal is read back by `opsdash report` and by people with `less`, not replayed."""
     if isinstance(value, str):
-        return mask_secrets(value, secrets)
+        return mask_secrets(safe_text(value), secrets)
     if isinstance(value, Mapping):
         return {k: _mask(v, secrets) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -88,8 +92,11 @@ class Journal:
                      "host": socket.gethostname(), "pid": os.getpid()})
 
     def step_output(self, ref: str, step: int, tail: Sequence[str]) -> None:
+        # masked as a stream first: a private key's inner lines only show as one in context
+        masker = LineMasker(self.secrets)
+        masked = [masker(safe_text(line)) for line in tail]
         self.append({"type": "step_output", "ref": ref, "step": step,
-                     "tail": [line[:500] for line in tail[-20:]]})
+                     "tail": [line[:500] for line in masked[-20:]]})
 
     def step_finished(self, ref: str, step: int, exit_code: int | None, duration: float, *,
                       timed_out: bool = False, cancelled: bool = False,

@@ -18,6 +18,7 @@ from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
+from common.terminal import safe_text
 from runbooks.model import Problem, Runbook, Section
 from runbooks.parser import parse_runbook, slugify
 
@@ -69,12 +70,14 @@ def _enclosed(sec: Section, sections: Iterable[Section]) -> bool:
 
 
 def _read(entry: Path | Traversable, name: str, bundled: bool) -> Runbook | Problem:
+    name = safe_text(name, single_line=True)  # a file name is outside text too: refs show it
     try:
         data = entry.read_bytes()
     except OSError as exc:
         return Problem(name, f"cannot read: {exc.strerror or exc}")
     try:
-        text = data.decode("utf-8")
+        # terminal-safe once, here: no heading, step or command can carry an escape after
+        text = safe_text(data.decode("utf-8"))
     except UnicodeDecodeError as exc:
         return Problem(name, f"not UTF-8 text (byte {exc.start}): cannot read it as Markdown")
     source = entry if isinstance(entry, Path) else Path(str(entry))

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from common.durations import format_duration
-from runbooks.secrets import mask_secrets
+from common.masking import mask_secrets
+from common.terminal import safe_text
 
 
 @dataclass
@@ -168,4 +169,5 @@ def render_report(events: list[dict[str, Any]]) -> str:
         out.append("")
         out.extend(_step_lines(inc))
         out.append("")
-    return "\n".join(out).rstrip("\n") + "\n"
+    # a journal is a file anyone could have written: nothing in it reaches the terminal raw
+    return safe_text("\n".join(out).rstrip("\n") + "\n")

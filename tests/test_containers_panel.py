@@ -248,6 +248,18 @@ def test_container_logs_returns_the_lines_the_container_printed(
 
 
 @docker
+def test_container_logs_are_terminal_safe_and_masked(docker_engine: DockerEngine,
+                                                     docker_api: Any) -> None:
+    """A container's output is outside text: no escape reaches the drill-down, no secret."""
+    run(docker_api, docker_engine, "hostile",
+        ["sh", "-c", r"printf 'up \033]0;PWNED\007\033[2J\033[31mred\033[0m\n';"
+                     r" echo PGPASSWORD=s3cr3tpw; sleep 3600"])
+    wait_until(lambda: b"s3cr3tpw" in docker_api.logs("hostile"), what="the container's output")
+
+    assert container_logs(docker_engine.host, "hostile") == ["up red", "PGPASSWORD=****"]
+
+
+@docker
 def test_restart_container_restarts_it(docker_engine: DockerEngine, docker_api: Any) -> None:
     run(docker_api, docker_engine, "stuck", ["sleep", "3600"])
     before = state_of(docker_api, "stuck")

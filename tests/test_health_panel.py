@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from common.masking import mask_url
 from panels.alerts import AlertState
 from panels.base import Status
 from panels.health import HealthPanel, HealthSample
-from panels.masking import mask_url
 from panels.watch import PanelState, PanelWatch
 from tests.fixtures.common import free_port
 from tests.fixtures.http import HTTPService
@@ -281,7 +281,7 @@ async def test_secrets_in_the_url_never_reach_the_card(keep: Keep) -> None:
 
     state = await PanelWatch(panel).poll()
 
-    assert state.target == f"http://ops:***@127.0.0.1:{port}/h?token=***&x=1"
+    assert state.target == f"http://ops:****@127.0.0.1:{port}/h?token=****&x=1"
     assert "hunter2" not in state.summary and "abc" not in state.summary
     assert mask_url("https://example.com/health") == "https://example.com/health"
 

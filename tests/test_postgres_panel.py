@@ -10,9 +10,9 @@ from typing import Any
 import psycopg
 import pytest
 
+from common.masking import mask_dsn
 from panels.alerts import AlertState
 from panels.base import AlertRule, Severity, Status
-from panels.masking import mask_dsn
 from panels.postgres import PostgresPanel
 from panels.watch import PanelState, PanelWatch
 from tests.fixtures.common import free_port
@@ -153,6 +153,25 @@ async def test_a_query_past_the_long_running_threshold_fires_and_can_be_cancelle
     assert _alert(calm, "LongRunningQuery") is AlertState.RESOLVED
 
 
+async def test_a_query_with_escapes_reaches_the_drill_down_clean(
+        postgres_server: PostgresServer, panels: list[PostgresPanel], connect: Connect) -> None:
+    """Query text is whatever a client sent: it must not retitle or clear our terminal."""
+    app = await connect()
+    sleeper = asyncio.create_task(
+        app.execute("SELECT pg_sleep(60) /* \x1b]0;PWNED\x07\x1b[2J\x9b6n */"))
+    watch = PanelWatch(_panel(panels, postgres_server.dsn))
+    try:
+        state = await _poll_until(watch, lambda s: any(
+            b["pid"] == app.info.backend_pid and "pg_sleep" in (b["query"] or "")
+            for b in s.extra["activity"]))
+        (mine,) = [b for b in state.extra["activity"] if b["pid"] == app.info.backend_pid]
+        assert mine["query"] == "SELECT pg_sleep(60) /*  */"
+    finally:
+        app.cancel()
+        with pytest.raises(psycopg.errors.QueryCanceled):
+            await sleeper
+
+
 async def test_terminating_a_backend_ends_its_session_but_never_our_own(
         postgres_server: PostgresServer, panels: list[PostgresPanel], connect: Connect) -> None:
     app = await connect()
@@ -196,7 +215,7 @@ async def test_a_wrong_password_is_crit_auth_and_the_password_appears_nowhere(
         assert _alert(s, "DatabaseUnreachable") is AlertState.FIRING
         shown = f"{s.summary} {s.target} {s.error} {s.as_json()} {s.alerts}"
         assert wrong not in shown and postgres_server.password not in shown
-    assert ":***@" in state.target
+    assert ":****@" in state.target
 
 
 async def test_nothing_listening_is_crit_refused_with_database_unreachable(
@@ -236,10 +255,10 @@ async def test_postgres_stopped_is_database_unreachable_and_restarted_recovers(
 
 def test_dsns_are_shown_with_their_password_masked() -> None:
     assert mask_dsn("postgresql://app:s3cr%40t@db:5432/main?sslmode=require") == \
-        "postgresql://app:***@db:5432/main?sslmode=require"
+        "postgresql://app:****@db:5432/main?sslmode=require"
     assert mask_dsn("postgres://app@db/main") == "postgres://app@db/main"
     assert mask_dsn("host=db user=app password='a b\\'c' dbname=main") == \
-        "host=db user=app password=*** dbname=main"
-    assert mask_dsn("host=db password = plain dbname=x") == "host=db password = *** dbname=x"
+        "host=db user=app password='****' dbname=main"
+    assert mask_dsn("host=db password = plain dbname=x") == "host=db password = **** dbname=x"
     assert mask_dsn("postgresql:///main?host=/run/pg&password=qq&user=u") == \
-        "postgresql:///main?host=/run/pg&password=***&user=u"
+        "postgresql:///main?host=/run/pg&password=****&user=u"

@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator, Sequence
 import pytest
 import redis
 
+from common.masking import mask_url
 from panels.alerts import AlertState
 from panels.base import AlertRule, Severity, Status
-from panels.masking import mask_url
 from panels.redis import RedisPanel
 from panels.watch import PanelState, PanelWatch
 from tests.fixtures.redis import RedisFactory, RedisServer
@@ -164,11 +164,11 @@ async def test_the_right_password_reads_the_protected_redis(
     panel = _panel(panels, server.url)
     state = await PanelWatch(panel).poll()
     assert state.status is Status.OK
-    assert panel.target == f"redis://:***@127.0.0.1:{server.port}/0"
+    assert panel.target == f"redis://:****@127.0.0.1:{server.port}/0"
 
 
 def test_redis_urls_are_shown_with_their_password_masked() -> None:
-    assert mask_url("redis://:pw@h:6379/0") == "redis://:***@h:6379/0"
+    assert mask_url("redis://:pw@h:6379/0") == "redis://:****@h:6379/0"
     assert mask_url("rediss://app:p%40ss@cache.internal:6380/2") == \
-        "rediss://app:***@cache.internal:6380/2"
+        "rediss://app:****@cache.internal:6380/2"
     assert mask_url("redis://127.0.0.1:6379") == "redis://127.0.0.1:6379"

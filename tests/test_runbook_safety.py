@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from common.masking import mask_secrets
 from runbooks.placeholders import fill_placeholders, find_placeholders
 from runbooks.safety import is_destructive, is_interactive
-from runbooks.secrets import mask_secrets
 
 
 @pytest.mark.parametrize("code", [

@@ -19,9 +19,9 @@ from importlib import resources
 from pathlib import Path
 from types import FrameType
 
+from common.masking import mask_url
 from panels.alerts import DEFAULT_RULES
 from panels.base import AlertRule
-from panels.masking import mask_url
 from tui.config.loader import Config, PanelSpec
 from tui.demo.service import FAULTS, DemoService
 from tui.errors import UsageError

@@ -20,13 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from common.masking import mask_secrets
 from runbooks.execute import StepResult, run_attached
 from runbooks.journal import Journal, default_journal_path
 from runbooks.library import Library, RunbookRefError, load_library
 from runbooks.lint import lint_library
 from runbooks.match import Match, match
 from runbooks.model import Command, Section, Step
-from runbooks.secrets import mask_secrets
 from tui.config.loader import ConfigError, find_config, load_config
 from tui.errors import UsageError
 from tui.incident.session import RunbookSession, StepError

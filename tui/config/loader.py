@@ -24,9 +24,9 @@ from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 from common.durations import parse_duration
+from common.masking import mask_credentials
 from panels.alerts import CANONICAL_ALERTS, DEFAULT_RULES
 from panels.base import AlertRule, Panel, Severity
-from panels.masking import mask_credentials
 from panels.registry import COMMON_OPTIONS, KINDS, Option
 from tui.config.discovery import discover
 from tui.config.model import (

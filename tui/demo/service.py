@@ -36,7 +36,7 @@ from urllib.parse import parse_qs, urlsplit
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
 from prometheus_client.exposition import generate_latest
 
-from panels.masking import mask_url
+from common.masking import mask_url
 
 if TYPE_CHECKING:
     import redis

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from common.masking import mask_secrets, secret_values
 from panels.alerts import Alert
 from panels.base import Severity
 from panels.watch import PanelState
@@ -35,7 +36,6 @@ from runbooks.match import Match
 from runbooks.model import Command, Section, Step
 from runbooks.placeholders import dollar_placeholders, fill_placeholders, missing_placeholders
 from runbooks.safety import is_destructive, is_interactive
-from runbooks.secrets import mask_secrets, secret_values
 
 #: how many consecutive resolved polls make a recovery (one poll can be a fluke)
 CONFIRM_POLLS = 2

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
+from common.masking import is_secret_name
 from runbooks.execute import StepResult
 from runbooks.safety import is_destructive
-from runbooks.secrets import is_secret_name
 from tui.incident.session import Prepared, RunbookSession, StepError, StepRecord
 
 

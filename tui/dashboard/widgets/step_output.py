@@ -14,6 +14,8 @@ from collections import deque
 from textual.timer import Timer
 from textual.widgets import Log
 
+from common.terminal import safe_text
+
 MAX_LINES = 1000
 #: longest a printed line waits before it shows
 FLUSH_S = 0.02
@@ -66,6 +68,12 @@ class StepOutput(Log):
             lines = list(self._pending)
             self._pending.clear()
             self.write_lines(lines)
+
+    @classmethod
+    def _process_line(cls, line: str) -> str:
+        """Textual's Log lets ESC through to the terminal: the colours the step runner kept
+        (SGR only) are dropped here, at the last moment, so nothing but text is drawn."""
+        return super()._process_line(safe_text(line, single_line=True))
 
     def text(self) -> str:
         """Everything shown so far (tests and screenshots read it)."""
