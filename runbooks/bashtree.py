@@ -114,13 +114,13 @@ def word_value(node: Node) -> Word:
 
 
 def _visit_substitutions(node: Node, out: list[Invocation]) -> None:
-    """Commands run by `$( )`, backticks and `<( )` anywhere below `node`."""
+    """Commands run by `$( )`, backticks and `<( )` in `node` or anywhere below it."""
+    if node.type in _SUBSTITUTIONS:
+        for stmt in node.named_children:
+            _visit(stmt, out, None, False)
+        return
     for child in node.children:
-        if child.type in _SUBSTITUTIONS:
-            for stmt in child.named_children:
-                _visit(stmt, out, None, False)
-        else:
-            _visit_substitutions(child, out)
+        _visit_substitutions(child, out)
 
 
 def _redirect(node: Node, inv: Invocation, out: list[Invocation]) -> list[Node]:
@@ -130,8 +130,8 @@ def _redirect(node: Node, inv: Invocation, out: list[Invocation]) -> list[Node]:
     targets = [c for c in node.named_children if c.type != "file_descriptor"]
     if node.type == "herestring_redirect":
         inv.piped = True
-        inv.stdin = (word_value(targets[0]) + "\n") if targets and word_value(
-            targets[0]) is not None else None
+        value = word_value(targets[0]) if targets else None
+        inv.stdin = None if value is None else value + "\n"
         return []
     if not targets:
         return []
@@ -218,9 +218,10 @@ def _visit(node: Node, out: list[Invocation], stdin: str | None,
     if t == "pipeline":
         return _pipeline(_stages(node), out, stdin, piped)
     if t == "redirected_statement":
-        body, *reds = node.named_children
-        if body.type in _REDIRECTS:  # `> file` alone
-            reds, body = [body, *reds], None
+        first, *reds = node.named_children
+        body: Node | None = first
+        if first.type in _REDIRECTS:  # `> file` alone
+            reds, body = [first, *reds], None
         heredocs = [r for r in reds if r.type == "heredoc_redirect"]
         plain = [r for r in reds if r.type != "heredoc_redirect"]
         for h in heredocs:
