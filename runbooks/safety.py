@@ -134,6 +134,8 @@ def _sql_statement(statement: str) -> Classification:
     if not words:
         return _ro("empty statement")
     first = words[0].lower().lstrip("(")
+    if first == "explain" and not re.search(r"(?i)\bANALY[SZ]E\b", statement):
+        return _ro("EXPLAIN without ANALYZE only plans")
     for pattern, reason in _SQL_DESTRUCTIVE:
         m = pattern.search(statement)
         if m:
@@ -148,8 +150,8 @@ def _sql_statement(statement: str) -> Classification:
         return _ro(f"{first.upper()} only delimits a transaction")
     if first not in _SQL_READ_FIRST:
         return _ch(f"{first.upper()} is not a plain read")
-    if first == "explain" and not re.search(r"(?i)\bANALY[SZ]E\b", statement):
-        return _ro("EXPLAIN without ANALYZE only plans")
+    if re.search(r"(?i)\bFOR\s+(?:NO\s+KEY\s+)?(?:UPDATE|SHARE|KEY\s+SHARE)\b", statement):
+        return _ch("SELECT ... FOR UPDATE locks rows")
     m = _SQL_WRITE_WORDS.search(statement) if first != "show" else None
     if m and not (first == "explain" and m.group(0).upper().startswith("ANALY")
                   and not re.search(r"(?i)\b(?:INSERT|UPDATE|MERGE|INTO)\b", statement)):
@@ -157,8 +159,6 @@ def _sql_statement(statement: str) -> Classification:
     m = _SQL_SIDE_EFFECT_CALLS.search(statement)
     if m:
         return _ch(f"{m.group(0).rstrip('( ')}() has side effects")
-    if re.search(r"(?i)\bFOR\s+(?:NO\s+KEY\s+)?(?:UPDATE|SHARE|KEY\s+SHARE)\b", statement):
-        return _ch("SELECT ... FOR UPDATE locks rows")
     return _ro(f"{first.upper()} only reads")
 
 
@@ -207,6 +207,7 @@ _REDIS_READ = {
     "acl cat", "acl getuser", "acl log", "sentinel masters", "sentinel master",
     "sentinel replicas", "sentinel slaves", "sentinel sentinels",
     "sentinel get-master-addr-by-name", "function list", "function stats", "script exists",
+    "monitor", "subscribe", "psubscribe", "ssubscribe",
 }
 _REDIS_CONTAINERS = {"memory", "client", "config", "slowlog", "latency", "cluster", "module",
                      "acl", "sentinel", "function", "script", "object", "xinfo", "pubsub",
@@ -441,14 +442,13 @@ _DOCKER_EXEC_VALUE = {"-e", "--env", "-u", "--user", "-w", "--workdir", "--env-f
 
 
 def _docker(tool: str, args: list[str], ctx: _Ctx, inv: Invocation) -> Classification:
-    sub, rest = _first_positional(args, _DOCKER_VALUE)
-    if sub == "compose" or tool in {"docker-compose", "podman-compose"}:
-        if tool in {"docker-compose", "podman-compose"}:
-            rest = [sub, *rest] if sub else rest
-            # options came before sub already skipped by _first_positional
-        name = f"{tool} compose" if sub == "compose" else tool
+    if tool in {"docker-compose", "podman-compose"}:
+        sub, rest = _first_positional(args, _COMPOSE_VALUE)
+    else:
+        sub, rest = _first_positional(args, _DOCKER_VALUE)
+    if sub == "compose":
         sub, rest = _first_positional(rest, _COMPOSE_VALUE)
-        tool = name
+        tool = f"{tool} compose"
     elif sub in _DOCKER_GROUPS:
         group = sub
         sub, rest = _first_positional(rest, set())
@@ -710,47 +710,85 @@ def _redis_cli(args: list[str], inv: Invocation, ctx: _Ctx) -> Classification:
     return _ch("redis-cli opens a prompt")
 
 
-_PSQL_VALUE = {"-h", "--host", "-p", "--port", "-U", "--username", "-d", "--dbname", "-v",
-               "--set", "--variable", "-P", "--pset", "-F", "--field-separator", "-R",
-               "--record-separator", "-T", "--table-attr", "-L", "--log-file"}
+_DB_SHORT_VALUE = {"psql": set("cdfhpUvoPFRTL"), "mysql": set("euhPDSo"),
+                   "mariadb": set("euhPDSo"), "sqlite3": set()}
+_DB_LONG_VALUE = {"--command", "--execute", "--file", "--output", "--host", "--port",
+                  "--username", "--user", "--dbname", "--database", "--set", "--variable",
+                  "--pset", "--field-separator", "--record-separator", "--table-attr",
+                  "--log-file", "--socket", "-cmd", "-separator", "-newline", "-nullvalue"}
 
 
-def _psql(tool: str, args: list[str], inv: Invocation, ctx: _Ctx) -> Classification:
-    commands: list[str] = []
+@dataclass
+class _DbArgs:
+    """What a database client was told to do by its options."""
+
+    commands: list[str]
+    files: list[str]
+    outputs: list[str]
+    lists: bool = False
+    positional: tuple[str, ...] = ()
+
+
+def _db_args(tool: str, args: list[str]) -> _DbArgs:
+    run_flag = "c" if tool == "psql" else "e"
+    got = _DbArgs([], [], [])
+    positional: list[str] = []
     i = 0
     while i < len(args):
         a = args[i]
-        nxt = args[i + 1] if i + 1 < len(args) else None
-        if (a in {"-c", "--command", "-e", "--execute"} and tool != "psql") or a in {
-                "-c", "--command"}:
-            if nxt is None:
-                return _ch(f"{tool} {a} without SQL")
-            commands.append(nxt)
-            i += 2
-            continue
-        if a.startswith(("--command=", "--execute=")):
-            commands.append(a.split("=", 1)[1])
-        elif a.startswith("-c") and tool == "psql" and len(a) > 2:
-            commands.append(a[2:])
-        elif a in {"-f", "--file"} or a.startswith("--file="):
-            target = nxt if a in {"-f", "--file"} else a.split("=", 1)[1]
-            if target == "-" and inv.stdin is not None:
-                commands.append(inv.stdin)
-                i += 2
-                continue
-            return _ch(f"{tool} -f runs SQL from a file")
-        elif a in {"-o", "--output"} or a.startswith("--output="):
-            return _ch(f"{tool} -o writes a file")
-        elif a in {"-l", "--list", "-V", "--version"}:
-            return _ro(f"{tool} {a} only lists")
-        elif a in _PSQL_VALUE:
-            i += 2
-            continue
+        nxt = args[i + 1] if i + 1 < len(args) else ""
+        if a.startswith("--"):
+            key, eq, val = a.partition("=")
+            if key in _DB_LONG_VALUE and not eq:
+                val, i = nxt, i + 1
+            if key in {"--command", "--execute"}:
+                got.commands.append(val)
+            elif key == "--file":
+                got.files.append(val)
+            elif key == "--output":
+                got.outputs.append(val)
+            elif key in {"--list", "--version", "--help"}:
+                got.lists = True
+        elif a.startswith("-") and len(a) > 1 and tool != "sqlite3":
+            for j, c in enumerate(a[1:], start=1):
+                if c in _DB_SHORT_VALUE.get(tool, set()):
+                    val = a[j + 1:]
+                    if not val:
+                        val, i = nxt, i + 1
+                    if c == run_flag:
+                        got.commands.append(val)
+                    elif c == "f" and tool == "psql":
+                        got.files.append(val)
+                    elif c == "o":
+                        got.outputs.append(val)
+                    break
+                if c in {"l", "V"}:
+                    got.lists = True
+        elif a.startswith("-") and tool == "sqlite3":
+            if a in _DB_LONG_VALUE:
+                i += 1
+        else:
+            positional.append(a)
         i += 1
+    got.positional = tuple(positional)
     if tool == "sqlite3":
-        pos = _positional(args, {"-cmd", "-separator", "-newline", "-nullvalue"})
-        commands += pos[1:]
+        got.commands += positional[1:]
+    return got
+
+
+def _psql(tool: str, args: list[str], inv: Invocation, ctx: _Ctx) -> Classification:
+    got = _db_args(tool, args)
+    commands = list(got.commands)
+    for f in got.files:
+        if f == "-" and inv.stdin is not None:
+            commands.append(inv.stdin)
+        else:
+            return _ch(f"{tool} -f runs SQL from a file")
+    if any(o not in {"/dev/null", "-", "/dev/stdout"} for o in got.outputs):
+        return _ch(f"{tool} -o writes a file")
     if not commands:
+        if got.lists:
+            return _ro(f"{tool} -l only lists")
         if inv.stdin is not None:
             commands.append(inv.stdin)
         elif inv.piped:
@@ -1085,6 +1123,10 @@ _WRAPPER_VALUE: dict[str, set[str]] = {
     "then": set(), "do": set(), "else": set(), "!": set(), "xargs": _XARGS_VALUE,
 }
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
+_SSH_VALUE = {"-i", "-p", "-l", "-o", "-F", "-J", "-L", "-R", "-D", "-b", "-c", "-E", "-e",
+              "-m", "-O", "-Q", "-S", "-W", "-w", "-B", "-I"}
+_EDITORS = {"vim", "vi", "nvim", "nano", "emacs", "pico", "joe", "mcedit", "ed", "visudo",
+            "vipw", "vigr", "sudoedit"}
 
 
 def _invocation(inv: Invocation, ctx: _Ctx) -> Classification:
@@ -1156,6 +1198,16 @@ def _words(words: Sequence[Word], inv: Invocation, ctx: _Ctx) -> Classification:
             ctx.opaque = True
             return _ch("watch runs code we cannot see")
         return _shell_code(" ".join(rest), ctx, "watch")
+    if name == "ssh":
+        pos = _positional(args, _SSH_VALUE)
+        if len(pos) <= 1:
+            return _ch("ssh opens a remote shell")
+        if "\0" in pos:
+            ctx.opaque = True
+            return _ch("ssh runs a remote command we cannot see")
+        return _shell_code(" ".join(pos[1:]), ctx, "ssh")
+    if name in _EDITORS:
+        return _ch(f"{name} edits files")
     if name in {"source", "."}:
         return _ch(f"{name} runs a script")
     if name in _SHELLS:
@@ -1337,10 +1389,7 @@ def _interactive_one(name: str, args: list[str], inv: Invocation) -> bool:
     if name == "ssh":
         if "t" in flags and "T" not in flags:
             return True
-        pos = _positional(args, {"-i", "-p", "-l", "-o", "-F", "-J", "-L", "-R", "-D", "-b",
-                                 "-c", "-E", "-e", "-m", "-O", "-Q", "-S", "-W", "-w", "-B",
-                                 "-I"})
-        return len(pos) <= 1
+        return len(_positional(args, _SSH_VALUE)) <= 1
     if name in {"mongo", "mongosh"}:
         return not inv.piped and "--eval" not in args and not _positional(args, {
             "--host", "--port", "-u", "-p", "--username", "--password",
@@ -1351,11 +1400,8 @@ def _interactive_one(name: str, args: list[str], inv: Invocation) -> bool:
         return not args or args == ["-i"] or (
             name.startswith("python") and args[:1] == ["-i"])
     if name in {"psql", "mysql", "mariadb"}:
-        opts = {"-c", "--command", "-f", "--file", "-l", "--list", "-e", "--execute", "-V",
-                "--version"}
-        return not any(a in opts or a.startswith(("--command=", "--file=", "--execute="))
-                       or (name == "psql" and a.startswith("-c") and len(a) > 2)
-                       for a in args)
+        got = _db_args(name, args)
+        return not (got.commands or got.files or got.lists)
     if name == "redis-cli":
         i = 0
         while i < len(args):
