@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass, field
 
 import tree_sitter_bash
-from tree_sitter import Language, Node, Parser
+from tree_sitter import Language, Node, Parser, Tree
 
 PLACEHOLDER_WORD = "OPSDASH_PLACEHOLDER"
 PLACEHOLDER_PATTERN = re.compile(
@@ -266,3 +266,9 @@ def _visit(node: Node, out: list[Invocation], stdin: str | None,
         result = _visit(child, out, None, False)
         last = result or last
     return last
+
+
+def parse_tree(code: str) -> Tree | None:
+    """tree-sitter's tree for `code` as it is (no masking), None when it does not parse."""
+    tree = _PARSER.parse(code.encode())
+    return None if tree.root_node.has_error else tree
