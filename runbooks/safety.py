@@ -238,7 +238,7 @@ def classify_redis(args: Sequence[Word]) -> Classification:
         return _de(f"{shown} removes or overwrites Redis data or state")
     if name in _REDIS_READ:
         return _ro(f"{shown} only reads")
-    return _ch(f"Redis {shown} is not known to only read")
+    return _ch(f"{shown} is not known to only read")
 
 
 def _redis_lines(text: str) -> Classification:
