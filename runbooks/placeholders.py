@@ -414,20 +414,20 @@ def _escape_percent(text: str) -> str:
 def _sql_literal_spans(code: str) -> list[tuple[int, int]]:
     """(start, end) of each '...' literal, end past the closing quote."""
     return [(m.start(), m.end()) for m in re.finditer(
-        r"--[^\n]*|/\*.*?\*/|\$([A-Za-z_]\w*)?\$.*?\$\1\$|\"(?:[^\"]|\"\")*\"|"
+        r"--[^\n]*|/\*.*?\*/|\$((?:[A-Za-z_]\w*)?)\$.*?\$\1\$|\"(?:[^\"]|\"\")*\"|"
         r"'(?:[^']|'')*'", code, re.S) if m.group(0).startswith("'")]
 
 
 def _in_dollar_quote(code: str, pos: int) -> bool:
     return any(m.start() < pos < m.end() for m in re.finditer(
-        r"\$([A-Za-z_]\w*)?\$.*?\$\1\$", code, re.S))
+        r"\$((?:[A-Za-z_]\w*)?)\$.*?\$\1\$", code, re.S))
 
 
 def split_sql(sql: str) -> list[str]:
     """Statements of a SQL text, split on `;` outside literals, comments and dollar quotes."""
     statements: list[str] = []
     pos = 0
-    for m in re.finditer(r"--[^\n]*|/\*.*?\*/|\$([A-Za-z_]\w*)?\$.*?\$\1\$|"
+    for m in re.finditer(r"--[^\n]*|/\*.*?\*/|\$((?:[A-Za-z_]\w*)?)\$.*?\$\1\$|"
                          r"\"(?:[^\"]|\"\")*\"|'(?:[^']|'')*'|;", sql, re.S):
         if m.group(0) == ";":
             statements.append(sql[pos:m.start()])

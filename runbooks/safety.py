@@ -98,11 +98,13 @@ def _fallback(code: str, why: str) -> Classification:
 # SQL
 
 
-def strip_sql_literals(sql: str) -> str:
+def strip_sql_literals(sql: str, keep_dollar_bodies: bool = False) -> str:
     """SQL with comments, string literals and quoted identifiers blanked out."""
     sql = re.sub(r"--[^\n]*", " ", sql)
     sql = re.sub(r"/\*.*?\*/", " ", sql, flags=re.S)
-    sql = re.sub(r"\$([A-Za-z_]\w*)?\$.*?\$\1\$", " '' ", sql, flags=re.S)
+    if keep_dollar_bodies:  # DO $$ ... $$ and function bodies are code
+        sql = re.sub(r"\$((?:[A-Za-z_]\w*)?)\$", " ", sql)
+    sql = re.sub(r"\$((?:[A-Za-z_]\w*)?)\$.*?\$\1\$", " '' ", sql, flags=re.S)
     sql = re.sub(r"'(?:[^']|'')*'", " '' ", sql)
     return re.sub(r'"(?:[^"]|"")*"', ' "" ', sql)
 
@@ -182,6 +184,16 @@ def classify_sql(sql: str) -> Classification:
             plain.append(line)
     bare = strip_sql_literals("\n".join(plain))
     results += [_sql_statement(s) for s in bare.split(";")]
+    code = strip_sql_literals("\n".join(plain), keep_dollar_bodies=True)
+    for piece in code.split(";"):
+        if re.match(r"(?is)\s*EXPLAIN\b", piece) and not re.search(r"(?i)\bANALY[SZ]E\b",
+                                                                   piece):
+            continue
+        for pattern, reason in _SQL_DESTRUCTIVE:
+            m = pattern.search(piece)
+            if m:
+                results.append(_de(reason.format(m.group(0).rstrip("( ").strip())))
+                break
     return worst(results, "no SQL")
 
 
