@@ -246,6 +246,13 @@ def classify_redis(args: Sequence[Word]) -> Classification:
     second = args[1].lower() if len(args) > 1 and args[1] is not None else ""
     name = f"{first} {second}" if first in _REDIS_CONTAINERS else first
     shown = name.upper()
+    if first in {"eval", "evalsha", "eval_ro", "fcall", "evalsha_ro", "fcall_ro"}:
+        script = " ".join(a for a in args[1:] if a is not None)
+        m = _DESTRUCTIVE_WORDS.search(script) or re.search(
+            r"(?i)\b(?:del|unlink|flushall|flushdb|expire|ltrim|xtrim)\b", script)
+        if m:
+            return _de(f"{shown} runs a script that calls {m.group(0)}")
+        return _ch(f"{shown} runs a script")
     if name in _REDIS_DESTRUCTIVE or first in _REDIS_DESTRUCTIVE:
         return _de(f"{shown} removes or overwrites Redis data or state")
     if name in _REDIS_READ:
@@ -552,6 +559,11 @@ _GIT_READ = {"status", "log", "diff", "show", "rev-parse", "describe", "blame", 
 def _git(args: list[str]) -> Classification:
     sub, rest = _first_positional(args, _GIT_VALUE)
     flags = _short_flags(rest)
+    before = args[:len(args) - len(rest) - 1] if sub else args
+    if "-c" in before or any(a.startswith(("--config-env", "--exec-path=")) for a in before):
+        return _ch("git -c sets configuration that can run commands (core.pager, ...)")
+    if any(a.startswith(("--output", "--ext-diff")) for a in rest):
+        return _ch(f"git {sub} --output/--ext-diff writes a file or runs a program")
     if sub in _GIT_READ:
         return _ro(f"git {sub} only reads")
     if sub == "push":
@@ -1055,6 +1067,9 @@ def _simple_tools(name: str, args: list[str]) -> Classification | None:
                 a.startswith("--console") for a in args):
             return _ch("dmesg changes console logging")
         return _ro("dmesg only reads")
+    if name == "yq" and any(a in {"-i", "--inplace"} or a.startswith("--inplace")
+                            for a in args):
+        return _de("yq -i edits files in place")
     if name == "sort":
         if "o" in flags or any(a.startswith("--output") for a in args):
             return _ch("sort -o writes a file")
@@ -1220,6 +1235,15 @@ def _words(words: Sequence[Word], inv: Invocation, ctx: _Ctx) -> Classification:
         return _shell_code(" ".join(pos[1:]), ctx, "ssh")
     if name in _EDITORS:
         return _ch(f"{name} edits files")
+    if name == "trap" and args and not args[0].startswith("-"):
+        if args[0] == "\0":
+            ctx.opaque = True
+            return _ch("trap runs code we cannot see")
+        return _shell_code(args[0], ctx, "trap")
+    if name == "alias" and any("=" in a for a in args):
+        return _ch("alias defines a command")
+    if name == "shopt" and "expand_aliases" in args:
+        return _ch("shopt expand_aliases lets aliases run")
     if name in {"source", "."}:
         return _ch(f"{name} runs a script")
     if name in _SHELLS:
@@ -1277,6 +1301,13 @@ def _shell_code(code: str, ctx: _Ctx, via: str) -> Classification:
     return Classification(inner.effect, f"{via}: {inner.reason}")
 
 
+_RISKY_ASSIGNMENT = re.compile(
+    r"(?:^|[\s;&|(])(?:export\s+|declare\s+-x\s+)?(LD_PRELOAD|LD_LIBRARY_PATH|LD_AUDIT|BASH_ENV|"
+    r"ENV|PATH|PAGER|GIT_PAGER|MANPAGER|SYSTEMD_PAGER|GIT_EXTERNAL_DIFF|GIT_SSH_COMMAND|"
+    r"EDITOR|VISUAL|PROMPT_COMMAND|PS4|SHELLOPTS|BASHOPTS|IFS|PYTHONSTARTUP|PERL5OPT|"
+    r"NODE_OPTIONS|PSQLRC|LESSOPEN|LESSCLOSE)=")
+
+
 def _classify_shell(code: str, depth: int) -> Classification:
     if depth > _MAX_DEPTH:
         return _fallback(code, "nested too deep to follow")
@@ -1285,7 +1316,11 @@ def _classify_shell(code: str, depth: int) -> Classification:
     except ParseError:
         return _fallback(code, "bash cannot parse it")
     ctx = _Ctx(code, depth)
-    result = worst([_invocation(inv, ctx) for inv in invocations])
+    results = [_invocation(inv, ctx) for inv in invocations]
+    m = _RISKY_ASSIGNMENT.search(code)
+    if m:
+        results.append(_ch(f"setting {m.group(1)} changes what runs"))
+    result = worst(results)
     if ctx.opaque and result.effect is Effect.CHANGES:
         m = _DESTRUCTIVE_WORDS.search(code)
         if m:
