@@ -241,7 +241,7 @@ def _visit(node: Node, out: list[Invocation], stdin: str | None,
                             plain)
         else:
             last = _visit(body, out, stdin, piped)
-            inv = Invocation(["{"], text=_text(node))  # the group's own redirections
+            inv = Invocation([], text=_text(node))  # the compound statement's redirections
             for red in plain:
                 _redirect(red, inv, out)
             out.append(inv)
