@@ -34,6 +34,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from common.terminal import safe_output, safe_text
+from runbooks.placeholders import split_sql
 
 LineHandler = Callable[[str, str], None]
 TAIL_LINES = 40
@@ -193,7 +194,10 @@ def _format_rows(names: list[str], rows: list[tuple[object, ...]]) -> list[str]:
 
 
 async def run_sql(sql: str, dsn: str, *, allow_write: bool = False, timeout: float | None = None,
-                  on_line: LineHandler | None = None) -> StepResult:
+                  on_line: LineHandler | None = None,
+                  params: Mapping[str, object] | None = None) -> StepResult:
+    """Run SQL; with `params` (from placeholders.sql_with_params) values are bound by the
+    server, one statement at a time (a prepared statement holds one), never spliced."""
     import psycopg  # imported here: bash steps and `runbooks list` never need it
 
     started = time.monotonic()
@@ -213,16 +217,23 @@ async def run_sql(sql: str, dsn: str, *, allow_write: bool = False, timeout: flo
             conn = await psycopg.AsyncConnection.connect(dsn, application_name="opsdash")
             await conn.set_read_only(not allow_write)
             async with conn.cursor() as cur:
-                await cur.execute(sql.encode())  # bytes: no client-side % interpolation
-                while True:
-                    if cur.description is not None:
-                        names = [d.name for d in cur.description]
-                        for text in _format_rows(names, await cur.fetchall()):
-                            emit("stdout", text)
-                    elif cur.statusmessage:
-                        emit("stdout", cur.statusmessage)
-                    if not cur.nextset():
-                        break
+                if params is None:
+                    batches: list[tuple[bytes | str, dict[str, object] | None]] = [
+                        (sql.encode(), None)]  # bytes: no client-side % interpolation
+                else:
+                    batches = [(stmt, {k: v for k, v in params.items() if f"%({k})s" in stmt})
+                               for stmt in split_sql(sql)]
+                for query, bound in batches:
+                    await cur.execute(query, bound)
+                    while True:
+                        if cur.description is not None:
+                            names = [d.name for d in cur.description]
+                            for text in _format_rows(names, await cur.fetchall()):
+                                emit("stdout", text)
+                        elif cur.statusmessage:
+                            emit("stdout", cur.statusmessage)
+                        if not cur.nextset():
+                            break
             await conn.commit()
     except TimeoutError:
         timed_out, code = True, 124
@@ -247,13 +258,15 @@ async def run_sql(sql: str, dsn: str, *, allow_write: bool = False, timeout: flo
 async def run_command(code: str, *, lang: str = "bash", env: Mapping[str, str] | None = None,
                       cwd: str | None = None, timeout: float | None = None,
                       dsn: str | None = None, allow_write: bool = False,
-                      on_line: LineHandler | None = None, grace: float = 2.0) -> StepResult:
-    """Run one filled-in command; see the module docstring. ValueError: sql without dsn."""
+                      on_line: LineHandler | None = None, grace: float = 2.0,
+                      params: Mapping[str, object] | None = None) -> StepResult:
+    """Run one filled-in command; see the module docstring. ValueError: sql without dsn.
+    `params` binds a sql step's placeholder values (placeholders.sql_with_params)."""
     if lang == "sql":
         if not dsn:
             raise ValueError("a sql step needs a Postgres DSN (DATABASE_URL)")
         return await run_sql(code, dsn, allow_write=allow_write, timeout=timeout,
-                             on_line=on_line)
+                             on_line=on_line, params=params)
     return await run_shell(code, env=env, cwd=cwd, timeout=timeout, on_line=on_line, grace=grace)
 
 

@@ -8,7 +8,10 @@ Its ref, `file.md#slug`, is how the CLI, the config mapping and the journal name
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
+
+from runbooks.safety import Classification, Effect, classify, is_streaming
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,21 @@ class Command:
     placeholders: tuple[str, ...] = ()  # names: "container" for <container>, "VAR" for $VAR
     line: int | None = None  # 1-based line in the source file
     inline: bool = False  # came from an inline code span rather than a fenced block
+
+    @cached_property
+    def classification(self) -> Classification:
+        """What running it does and why, worked out once from the code as written."""
+        return classify(self.code, self.lang)
+
+    @property
+    def effect(self) -> Effect:
+        """read-only runs on Enter; changes and destructive show the command and ask."""
+        return self.classification.effect
+
+    @property
+    def streaming(self) -> bool:
+        """Runs until stopped (`tail -f`, `logs -f`): the runner must offer a stop."""
+        return is_streaming(self.code, self.lang)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """Just enough shell parsing for safety, interactivity and lint checks.
 
 Splits a bash script into simple commands (words, whether stdin is piped, redirections)
-with `shlex`, after taking heredoc bodies out. Not a bash parser: when in doubt, callers
-fall back to word scans that err on the side of "destructive".
+with `shlex`, after taking heredoc bodies out. Not a bash parser: lint uses it to name
+unknown command words. The safety classifier reads bash's real syntax tree instead
+(runbooks.bashtree, tree-sitter-bash), where a wrong split could hide an `rm`.
 """
 
 from __future__ import annotations

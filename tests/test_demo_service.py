@@ -349,7 +349,9 @@ def test_demo_runbook_lints_clean_and_maps_every_fault() -> None:
         fix = next(step for step in section.steps if step.label == "Fix")
         assert fix.text.startswith("Fix:")
         assert f"/admin/recover?fault={fault.name}" in fix.commands[0].code
-        assert not fix.destructive  # a recover is safe to run even under --read-only
+        # a POST changes the demo: it asks for `y`, and --read-only (which runs only what
+        # reads) refuses it; it never destroys anything
+        assert (fix.commands[0].effect.value, fix.destructive) == ("changes", False)
 
 
 @pytest.mark.parametrize("with_config_map", [True, False])

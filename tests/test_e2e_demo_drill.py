@@ -2,7 +2,7 @@
 
 An engineer's drill, key by key: `f` opens the fault menu, Enter injects "service down",
 the health card turns CRIT; `r` opens the demo runbook's ServiceDown section, Down Down
-Enter runs its fix step (a curl to the demo's /admin/recover), the pane says
+Enter shows its fix step (a curl POST to the demo's /admin/recover) and `y` runs it, the pane says
 `recovered`; `q` quits with status 0; then `opsdash report --journal J` tells the
 timeline: the alert firing, the step, the recovery. XDG dirs are the test's own
 (tests/conftest.py), so nothing is read from or written to the developer's home.
@@ -48,7 +48,10 @@ def test_demo_drill_fault_runbook_fix_recovered_and_report(wide_tmux: Tmux,
     screen = tmux.wait_for("ServiceDown: demo service not ready", "ServiceDown firing",
                            "⏎ Run step")
     assert "runbook.md" in screen
-    tmux.send("Down", "Down", "Enter")  # step 3: the fix
+    tmux.send("Down", "Down", "Enter")  # step 3: the fix, a POST: it asks first
+    screen = tmux.wait_for("changes the system", "Run exactly this?", "y: yes, do it")
+    assert "admin/recover?fault=down" in screen
+    tmux.send("y")
     screen = tmux.wait_for("recovered", "step 3 done: exit 0", timeout=30)
     assert "admin/recover?fault=down" in screen
 

@@ -170,6 +170,9 @@ for = "0s"
     tmux.send("r")
     tmux.wait_for("Look at the queue by hand")
     tmux.send("Enter")
+    # a console can run anything: the exact command is shown and runs after `y`
+    tmux.wait_for("Run exactly this?", f"redis-cli -p {redis_server.port}")
+    tmux.send("y")
     prompt = f"127.0.0.1:{redis_server.port}>"
     tmux.wait_for("opsdash is suspended", prompt)
     tmux.type("LLEN celery")

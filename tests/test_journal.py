@@ -41,7 +41,8 @@ def test_a_step_killed_with_sigkill_leaves_a_readable_journal(tmp_path: Path) ->
                           f"## Hang\n\n```bash\necho $$ > {pidfile}; echo started; "
                           "sleep 300\n```\n")
     proc = subprocess.Popen([sys.executable, "-m", "tui.cli", "runbooks", "run", "ops.md#hang",
-                             "--step", "1", "--runbooks", str(books), "--journal", str(journal)],
+                             "--step", "1", "--runbooks", str(books), "--journal", str(journal),
+                             "--yes"],  # writing the pid file changes the system
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     pgid = int(wait_for(pidfile))
     try:

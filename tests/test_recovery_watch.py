@@ -26,6 +26,7 @@ from tests.test_app_support import SAMPLES, T0, panels, states
 from tests.test_runbook_pane import wait_until
 from tui.commands.demo import RUNBOOK_SECTIONS, demo_config, demo_runbook_dir
 from tui.dashboard.app import OpsdashApp
+from tui.dashboard.screens.confirm import ConfirmScreen
 from tui.dashboard.widgets.runbook_pane import RunbookPane
 from tui.demo.service import DemoService
 from tui.incident.figures import live_figures
@@ -175,6 +176,12 @@ async def test_the_fix_step_recovers_the_demo_and_the_pane_says_recovered(
                    "".join(c.code for c in s.commands))
         pane.steps.highlighted = fix
         await pilot.press("enter")
+        # a POST changes the system: the exact command is shown and runs only after `y`
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen), 10,
+                         "the confirmation")
+        assert "changes the system" in str(app.screen.query_one("#confirm-title").render())
+        assert "admin/recover" in str(app.screen.query_one("#confirm-text").render())
+        await pilot.press("y")
         await wait_until(pilot, lambda: "recovered" in str(watch_line.render()), 20,
                          "the pane to say recovered")
         assert pane.session.record(fix).status is StepStatus.DONE

@@ -129,10 +129,11 @@ def test_destructive_steps_are_refused_without_yes_and_always_in_read_only(
             "--journal", str(tmp_path / "j.jsonl"), "--var", f"dir={victim}"]
     assert main(base) == 2
     err = capsys.readouterr().err
-    assert f"without --yes: rm -rf {victim}" in err and victim.exists()
+    assert f"refusing destructive command without --yes (rm deletes files): rm -rf {victim}" \
+        in err and victim.exists()
     assert main(["--read-only", *base, "--yes"]) == 2
     err = capsys.readouterr().err
-    assert f"--read-only mode: rm -rf {victim}" in err and victim.exists()
+    assert f"in --read-only mode (rm deletes files): rm -rf {victim}" in err and victim.exists()
     assert main([*base, "--yes"]) == 0
     assert not victim.exists()
 

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from runbooks.parser import parse_runbook
+from runbooks.safety import Effect
 
 _WORDS = st.text(alphabet="abcXYZ019 -_*`[]<>{}$#|:;!\"'()/.", min_size=0, max_size=30)
 _LANGS = st.sampled_from(["", "bash", "sh", "console", "sql", "text", "log", "json", "yaml",
@@ -82,3 +83,13 @@ def test_steps_keep_document_order(text: str) -> None:
         lines = [s.line for s in sec.steps if s.line is not None]
         assert lines == sorted(lines)
         assert all(c.code.strip() for s in sec.steps for c in s.commands)
+
+
+@settings(max_examples=150, deadline=None)
+@given(documents)
+def test_every_parsed_command_has_an_effect_and_a_reason(text: str) -> None:
+    for sec in parse_runbook(text, "prop.md").sections:
+        for cmd in sec.commands:
+            assert cmd.effect in set(Effect)
+            assert cmd.classification.reason
+            assert cmd.destructive is (cmd.effect is Effect.DESTRUCTIVE)

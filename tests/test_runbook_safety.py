@@ -6,7 +6,7 @@ import pytest
 
 from common.masking import mask_secrets
 from runbooks.placeholders import fill_placeholders, find_placeholders
-from runbooks.safety import is_destructive, is_interactive
+from runbooks.safety import Effect, classify, is_destructive, is_interactive
 
 
 @pytest.mark.parametrize("code", [
@@ -20,6 +20,8 @@ from runbooks.safety import is_destructive, is_interactive
     "echo 0 > /dev/sda", "psql -c \"SELECT pg_terminate_backend(42)\"",
     "find /var/log -name '*.gz' -delete", "kubectl delete pod web-1",
     "cat <<'SQL' | psql\nDELETE FROM sessions;\nSQL", "echo 'unbalanced; rm -rf /",
+    # was listed as safe: a DELETE deletes rows, WHERE or not, as a `sql` step's DELETE does
+    "psql -c 'DELETE FROM jobs WHERE id = 1'",
 ])
 def test_destructive_shell_commands_are_flagged(code: str) -> None:
     assert is_destructive(code)
@@ -28,11 +30,14 @@ def test_destructive_shell_commands_are_flagged(code: str) -> None:
 @pytest.mark.parametrize("code", [
     "echo \"this restarts the worker\"", "grep -i kill app.log", "skill", "df -h",
     "docker ps -a --filter status=restarting", "docker logs --tail 50 api", "kill -0 1234",
-    "psql -c 'DELETE FROM jobs WHERE id = 1'", "curl -s \"$HEALTH_URL\" > /dev/null",
-    "redis-cli INFO memory", "systemctl status nginx",
+    "curl -s \"$HEALTH_URL\" > /dev/null", "redis-cli INFO memory", "systemctl status nginx",
+    "psql -c 'UPDATE jobs SET state = 1 WHERE id = 1'",
 ])
 def test_safe_commands_are_not_flagged(code: str) -> None:
     assert not is_destructive(code)
+    # "skill" is unknown, so it changes; the rest only read
+    assert classify(code).effect is (Effect.CHANGES if code.startswith(("skill", "psql"))
+                                     else Effect.READ_ONLY)
 
 
 @pytest.mark.parametrize(("sql", "destructive"), [

@@ -16,6 +16,7 @@ from textual.app import App, ComposeResult
 from runbooks.journal import Journal
 from runbooks.library import load_library
 from runbooks.match import Match
+from tests.fixtures.postgres import PostgresServer
 from tests.test_runbook_pane import wait_until
 from tui.cli import main
 from tui.dashboard.screens.confirm import ConfirmScreen
@@ -148,3 +149,47 @@ async def test_through_the_pane(index: int, tmp_path: Path) -> None:
     books, case, victim, marker, journal = setup(tmp_path, index)
     ran, output = await run_pane(books, case, journal)
     check(case, ran, output, victim, marker, journal)
+
+
+# -- placeholder values in SQL are data ------------------------------------------------
+
+DROP = "x'; DROP TABLE victims; --"
+
+
+def test_a_sql_step_binds_a_hostile_value_and_the_table_survives(
+        postgres_server: PostgresServer, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import psycopg
+
+    dsn = postgres_server.dsn
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS victims; CREATE TABLE victims (name text);"
+                     "INSERT INTO victims VALUES ('a'), ('b')")
+    books = tmp_path / "books"
+    books.mkdir()
+    (books / "ops.md").write_text("## Count\n\n```sql\nSELECT count(*) AS n FROM victims "
+                                  "WHERE name = '<name>';\n```\n")
+    rc = main(["runbooks", "run", "ops.md#count", "--step", "1", "--runbooks", str(books),
+               "--journal", str(tmp_path / "j.jsonl"), "--var", f"name={DROP}",
+               "--var", f"DATABASE_URL={dsn}"])
+    captured = capsys.readouterr()
+    assert rc == 0, captured.err
+    assert captured.out.splitlines()[:2] == ["n", "0"]
+    with psycopg.connect(dsn) as conn:
+        assert conn.execute("SELECT count(*) FROM victims").fetchone() == (2,)
+
+
+def test_a_hostile_value_inside_psql_c_is_refused_with_one_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    books = tmp_path / "books"
+    books.mkdir()
+    (books / "ops.md").write_text(
+        '## Look\n\n```bash\npsql "$DATABASE_URL" -c "SELECT * FROM jobs WHERE '
+        "id::text = '<name>'\"\n```\n")
+    rc = main(["runbooks", "run", "ops.md#look", "--step", "1", "--runbooks", str(books),
+               "--journal", str(tmp_path / "j.jsonl"), "--var", f"name={DROP}",
+               "--var", "DATABASE_URL=postgresql://127.0.0.1:1/x", "--yes"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2
+    assert len(err) == 1 and err[0].startswith("opsdash: ") and "<name>" in err[0]
+    assert not (tmp_path / "j.jsonl").exists()  # nothing started, nothing journaled

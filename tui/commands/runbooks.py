@@ -27,10 +27,11 @@ from runbooks.library import Library, RunbookRefError, load_library
 from runbooks.lint import lint_library
 from runbooks.match import Match, match
 from runbooks.model import Command, Section, Step
+from runbooks.safety import Effect
 from tui.config.loader import ConfigError, find_config, load_config
 from tui.errors import UsageError
 from tui.incident.session import RunbookSession, StepError
-from tui.incident.steps import StepRefused, StepRun, StepRunner
+from tui.incident.steps import StepRefused, StepRun, StepRunner, refusal
 
 
 @dataclass
@@ -77,7 +78,9 @@ def _summary(sec: Section) -> dict[str, Any]:
 
 def _command_json(cmd: Command) -> dict[str, Any]:
     return {"lang": cmd.lang, "code": cmd.code, "destructive": cmd.destructive,
-            "interactive": cmd.interactive, "placeholders": list(cmd.placeholders)}
+            "effect": cmd.effect.value, "reason": cmd.classification.reason,
+            "interactive": cmd.interactive, "streaming": cmd.streaming,
+            "placeholders": list(cmd.placeholders)}
 
 
 def _step_json(n: int, step: Step) -> dict[str, Any]:
@@ -211,13 +214,13 @@ class TerminalOperator:
         prompt = f"value for {label}: "
         return await asyncio.to_thread(getpass.getpass if secret else input, prompt)
 
-    async def confirm(self, number: int, command: str) -> bool:
+    async def confirm(self, number: int, command: str, effect: Effect, reason: str) -> bool:
         if self.yes:
             return True
         if not self.interactive:
             return False
-        print(f"Step {number} is destructive:\n    {command.replace(chr(10), chr(10) + '    ')}",
-              file=sys.stderr)
+        print(f"Step {number} {refusal(effect)} ({reason}):\n    "
+              f"{command.replace(chr(10), chr(10) + '    ')}", file=sys.stderr)
         answer = await asyncio.to_thread(input, "Type yes to run it: ")
         return answer.strip().lower() == "yes"
 
@@ -285,10 +288,12 @@ def _cmd_run(args: argparse.Namespace, library: Library, ctx: _Context) -> int:
         run = asyncio.run(_run_step(runner, index))
     except StepRefused as exc:
         one_line = exc.command.replace("\n", " ; ")
+        what = ("destructive command" if exc.effect is Effect.DESTRUCTIVE
+                else "a command that changes the system")
         if exc.locked:
-            raise UsageError(f"refusing destructive command in --read-only mode: {one_line}"
+            raise UsageError(f"refusing {what} in --read-only mode ({exc.reason}): {one_line}"
                              ) from exc
-        raise UsageError(f"refusing destructive command without --yes: {one_line}") from exc
+        raise UsageError(f"refusing {what} without --yes ({exc.reason}): {one_line}") from exc
     except StepError as exc:
         raise UsageError(str(exc)) from exc
     except (KeyboardInterrupt, asyncio.CancelledError):

@@ -34,8 +34,14 @@ from runbooks.execute import StepResult, run_command
 from runbooks.journal import Journal
 from runbooks.match import Match
 from runbooks.model import Command, Section, Step
-from runbooks.placeholders import dollar_placeholders, fill_placeholders, missing_placeholders
-from runbooks.safety import is_destructive, is_interactive
+from runbooks.placeholders import (
+    PlaceholderError,
+    dollar_placeholders,
+    fill_placeholders,
+    missing_placeholders,
+    sql_with_params,
+)
+from runbooks.safety import Classification, Effect, classify, is_interactive, worst
 
 #: how many consecutive resolved polls make a recovery (one poll can be a fluke)
 CONFIRM_POLLS = 2
@@ -67,12 +73,24 @@ class StepRecord:
 
 @dataclass(frozen=True)
 class Prepared:
-    """A step ready to run: each command with its placeholders filled (and edits applied)."""
+    """A step ready to run: each command with its placeholders filled (and edits applied),
+    classified again as it will run."""
 
     step: int  # 0-based index in the section
+    #: each command and its final text, as shown to the person and classified
     commands: tuple[tuple[Command, str], ...]
-    destructive: bool
+    classification: Classification
     interactive: bool
+    #: what actually runs: sql with its values bound as parameters, shell as shown
+    runs: tuple[tuple[str, dict[str, str] | None], ...] = ()
+
+    @property
+    def effect(self) -> Effect:
+        return self.classification.effect
+
+    @property
+    def destructive(self) -> bool:
+        return self.effect is Effect.DESTRUCTIVE
 
     @property
     def text(self) -> str:
@@ -196,14 +214,20 @@ class RunbookSession:
         else:
             self.edits[key] = code
 
+    def classification(self, step: int) -> Classification:
+        """The step's effect as written or as edited (the worst of its commands): an edit
+        never loses a confirmation the original needed."""
+        commands = self.steps[step].commands
+        return worst([*(cmd.classification for cmd in commands),
+                      *(classify(self.code(step, n), cmd.lang)
+                        for n, cmd in enumerate(commands))])
+
     def is_destructive(self, step: int) -> bool:
-        """Destructive as written or as edited: an edit never loses the confirmation."""
-        return any(cmd.destructive or is_destructive(self.code(step, n), cmd.lang)
-                   for n, cmd in enumerate(self.steps[step].commands))
+        return self.classification(step).effect is Effect.DESTRUCTIVE
 
     def locked(self, step: int) -> bool:
-        """Refused in --read-only mode."""
-        return self.read_only and self.is_destructive(step)
+        """Refused in --read-only mode: it runs only commands known to only read."""
+        return self.read_only and self.classification(step).effect is not Effect.READ_ONLY
 
     def missing(self, step: int) -> list[str]:
         """Placeholders of this step with no value yet (`$VAR`s set in the env are fine)."""
@@ -230,11 +254,23 @@ class RunbookSession:
         missing = self.missing(step)
         if missing:
             raise StepError("needs a value for " + ", ".join(missing))
-        filled = tuple((cmd, fill_placeholders(self.code(step, n), self.values, cmd.lang))
-                       for n, cmd in enumerate(commands))
+        filled: list[tuple[Command, str]] = []
+        runs: list[tuple[str, dict[str, str] | None]] = []
+        for n, cmd in enumerate(commands):
+            code = self.code(step, n)
+            try:
+                shown = fill_placeholders(code, self.values, cmd.lang)
+                runs.append(sql_with_params(code, self.values) if cmd.lang == "sql"
+                            else (shown, None))
+            except PlaceholderError as exc:
+                raise StepError(str(exc)) from exc
+            filled.append((cmd, shown))
+        # the final command is classified again: a value can turn a SELECT into a DROP
+        final = worst([self.classification(step),
+                       *(classify(code, cmd.lang) for cmd, code in filled)])
         interactive = any(cmd.interactive or is_interactive(code, cmd.lang)
                           for cmd, code in filled)
-        return Prepared(step, filled, self.is_destructive(step), interactive)
+        return Prepared(step, tuple(filled), final, interactive, tuple(runs))
 
     @property
     def secrets(self) -> list[str]:
@@ -358,7 +394,8 @@ class RunbookSession:
                             timeout: float | None) -> StepResult:
         result = StepResult(0, 0.0)
         total = 0.0
-        for cmd, code in prepared.commands:
+        runs = prepared.runs or tuple((code, None) for _, code in prepared.commands)
+        for (cmd, code), (run_code, params) in zip(prepared.commands, runs, strict=True):
             if cmd.lang != "sql" and (cmd.interactive or is_interactive(code, cmd.lang)):
                 if attach is None:
                     emit("stderr", "this command needs a terminal: run it by hand")
@@ -366,9 +403,10 @@ class RunbookSession:
                 result = await attach(code, env)
             else:
                 try:
-                    result = await run_command(code, lang=cmd.lang, env=env, timeout=timeout,
-                                               dsn=self.sql_dsn(), allow_write=allow_write,
-                                               on_line=emit)
+                    result = await run_command(run_code, lang=cmd.lang, env=env,
+                                               timeout=timeout, dsn=self.sql_dsn(),
+                                               allow_write=allow_write, on_line=emit,
+                                               params=params)
                 except ValueError as exc:  # sql without a DSN
                     emit("stderr", str(exc))
                     return StepResult(2, total)

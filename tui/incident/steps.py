@@ -16,7 +16,7 @@ from typing import Protocol
 
 from common.masking import is_secret_name
 from runbooks.execute import StepResult
-from runbooks.safety import is_destructive
+from runbooks.safety import Effect, classify
 from tui.incident.session import Prepared, RunbookSession, StepError, StepRecord
 
 
@@ -29,13 +29,14 @@ class Gate(StrEnum):
 
 
 def gate(prepared: Prepared, *, read_only: bool) -> Gate:
-    """The run policy for a step, in one place: destructive commands need a confirmation
-    and are locked under --read-only."""
-    return command_gate(prepared.destructive, read_only=read_only)
+    """The run policy for a step, in one place (see `effect_gate`)."""
+    return effect_gate(prepared.effect, read_only=read_only)
 
 
-def command_gate(destructive: bool, *, read_only: bool) -> Gate:
-    if not destructive:
+def effect_gate(effect: Effect, *, read_only: bool) -> Gate:
+    """Only what is known to only read runs on Enter; what changes or destroys shows the
+    exact command and waits for a `y`; --read-only runs only what reads."""
+    if effect is Effect.READ_ONLY:
         return Gate.RUN
     return Gate.LOCKED if read_only else Gate.CONFIRM
 
@@ -43,16 +44,24 @@ def command_gate(destructive: bool, *, read_only: bool) -> Gate:
 def action_gate(command: str, lang: str = "bash", *, read_only: bool) -> Gate:
     """A drill-down action (terminate a backend, restart a container) judged as the command
     it amounts to, by the same classifier and policy as a runbook step."""
-    return command_gate(is_destructive(command, lang), read_only=read_only)
+    return effect_gate(classify(command, lang).effect, read_only=read_only)
+
+
+def refusal(effect: Effect) -> str:
+    """How a refused step is named: destructive, or one that changes the system."""
+    return "destructive" if effect is Effect.DESTRUCTIVE else "changes the system"
 
 
 class StepRefused(StepError):
     """The policy refused the step (read-only, or not confirmed); nothing ran."""
 
-    def __init__(self, message: str, *, command: str, locked: bool) -> None:
+    def __init__(self, message: str, *, command: str, locked: bool,
+                 effect: Effect = Effect.DESTRUCTIVE, reason: str = "") -> None:
         super().__init__(message)
         self.command = command
         self.locked = locked
+        self.effect = effect
+        self.reason = reason
 
 
 class Operator(Protocol):
@@ -61,8 +70,8 @@ class Operator(Protocol):
     async def ask_value(self, label: str, command: str, *, secret: bool) -> str | None:
         """A value for the placeholder `label` (`<name>`, `$VAR`); None: not given."""
 
-    async def confirm(self, number: int, command: str) -> bool:
-        """Show exactly `command` (masked) and ask for a `y`."""
+    async def confirm(self, number: int, command: str, effect: Effect, reason: str) -> bool:
+        """Show exactly `command` (masked), what it does (`reason`), and ask for a `y`."""
 
     async def attach(self, code: str, env: Mapping[str, str]) -> StepResult:
         """Hand the terminal to an interactive command and give it back after."""
@@ -112,8 +121,10 @@ class StepRunner:
         if not step.runnable:
             raise StepError(f"step {number} has nothing to run: it is a checklist item")
         if session.locked(index):
-            raise StepRefused(f"step {number} is destructive: refused in --read-only mode",
-                              command=self.shown(index), locked=True)
+            found = session.classification(index)
+            raise StepRefused(f"step {number} {refusal(found.effect)} ({found.reason}): "
+                              "refused in --read-only mode", command=self.shown(index),
+                              locked=True, effect=found.effect, reason=found.reason)
 
     async def _values(self, index: int) -> None:
         session = self.session
@@ -138,13 +149,16 @@ class StepRunner:
         prepared = session.prepare(index)
         shown = session.mask(prepared.text)
         verdict = gate(prepared, read_only=session.read_only)
+        found = prepared.classification
         if verdict is Gate.LOCKED:
-            raise StepRefused(f"step {number} is destructive: refused in --read-only mode",
-                              command=shown, locked=True)
+            raise StepRefused(f"step {number} {refusal(found.effect)} ({found.reason}): "
+                              "refused in --read-only mode", command=shown, locked=True,
+                              effect=found.effect, reason=found.reason)
         allow_write = verdict is Gate.CONFIRM
-        if verdict is Gate.CONFIRM and not await self.operator.confirm(number, shown):
+        if verdict is Gate.CONFIRM and not await self.operator.confirm(
+                number, shown, found.effect, found.reason):
             raise StepRefused(f"step {number} not run: not confirmed", command=shown,
-                              locked=False)
+                              locked=False, effect=found.effect, reason=found.reason)
         if prepared.needs_sql and not session.sql_dsn():
             dsn = await self.operator.ask_value("$DATABASE_URL", shown, secret=True)
             if not dsn:

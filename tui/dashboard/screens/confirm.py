@@ -1,7 +1,9 @@
-"""Confirmation before anything destructive: shows exactly what will run; `y` or nothing.
+"""Confirmation before anything that changes a system: shows exactly what will run; `y`
+or nothing.
 
 Any key other than `y` cancels, so a stray Enter or a fat-fingered key never kills a
-backend or restarts a container. Reused by the runbook pane for destructive commands.
+backend or restarts a container. Destructive commands get the alarm colour
+(`danger=True`); commands that only change something get the warning colour.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ class ConfirmScreen(ModalScreen[bool]):
         border: thick $error; background: $surface; padding: 1 2;
     }
     ConfirmScreen #confirm-title { text-style: bold; color: $text-error; width: 1fr; }
+    ConfirmScreen.-changes > Vertical { border: thick $warning; }
+    ConfirmScreen.-changes #confirm-title { color: $text-warning; }
     ConfirmScreen #confirm-text {
         margin: 1 0; padding: 0 1; background: $boost; height: auto; max-height: 12;
     }
@@ -35,8 +39,8 @@ class ConfirmScreen(ModalScreen[bool]):
         Binding("escape", "cancel", "Cancel", priority=True, id="confirm-cancel"),
     ]
 
-    def __init__(self, title: str, exact_text: str) -> None:
-        super().__init__()
+    def __init__(self, title: str, exact_text: str, *, danger: bool = True) -> None:
+        super().__init__(classes="" if danger else "-changes")
         self.title_text = title
         self.exact_text = exact_text
         self._answered = False

@@ -34,6 +34,7 @@ from textual.worker import Worker
 from common.durations import format_duration
 from panels.watch import PanelState
 from runbooks.execute import StepResult, run_attached
+from runbooks.safety import Effect
 from tui.dashboard.screens.confirm import ConfirmScreen
 from tui.dashboard.screens.prompt import EditCommandScreen, PromptScreen, placeholder_prompt
 from tui.dashboard.widgets.step_list import StepList, StepView
@@ -41,7 +42,7 @@ from tui.dashboard.widgets.step_output import StepOutput
 from tui.incident.figures import live_figures
 from tui.incident.recovery import Recovery, RecoveryWatch
 from tui.incident.session import RunbookSession, StepError, StepRecord, StepStatus
-from tui.incident.steps import StepRefused, StepRunner
+from tui.incident.steps import StepRefused, StepRunner, refusal
 
 STEP_GROUP = "runbook-step"
 
@@ -173,6 +174,8 @@ class RunbookPane(Vertical):
                 number=i + 1, step=step, record=session.record(i), commands=commands,
                 edited=any(session.edited(i, n) for n in range(len(step.commands))),
                 destructive=session.is_destructive(i) if step.commands else False,
+                changes=bool(step.commands) and session.classification(i).effect is
+                Effect.CHANGES,
                 locked=session.locked(i) if step.commands else False, figures=figures))
         return views
 
@@ -373,9 +376,10 @@ class PaneOperator:
             placeholder_prompt(label, command, secret=secret))
         return answer
 
-    async def confirm(self, number: int, command: str) -> bool:
+    async def confirm(self, number: int, command: str, effect: Effect, reason: str) -> bool:
         confirmed: bool = await self.pane.app.push_screen_wait(ConfirmScreen(
-            f"Step {number} is destructive. Run exactly this?", command))
+            f"Step {number} {refusal(effect)} ({reason}). Run exactly this?", command,
+            danger=effect is Effect.DESTRUCTIVE))
         return bool(confirmed)
 
     async def attach(self, code: str, env: Mapping[str, str]) -> StepResult:

@@ -53,6 +53,8 @@ class StepView:
     edited: bool = False
     destructive: bool = False
     locked: bool = False
+    #: changes the system without destroying anything: asks to confirm too
+    changes: bool = False
     figures: str = ""
 
 
@@ -82,9 +84,12 @@ def step_prompt(view: StepView, palette: Mapping[str, str] = DEFAULT_PALETTE) ->
         text.append(f"  [{how}{took}]", style=style)
     elif record.status is StepStatus.RUNNING:
         text.append("  [running… c cancels]", style=style)
-    if view.destructive:
+    if view.destructive or view.changes:
         text.append("\n   ")
-        text.append("⚠ destructive", style=_themed("bold $text-error", palette))
+        if view.destructive:
+            text.append("⚠ destructive", style=_themed("bold $text-error", palette))
+        else:
+            text.append("◆ changes", style=_themed("bold $text-warning", palette))
         if view.locked:
             text.append(" · locked (read-only)", style="bold")
         else:
