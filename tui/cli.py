@@ -7,11 +7,31 @@ never loads Textual and the dashboard loads no network client before its first f
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
 from collections.abc import Sequence
 
 from tui import __version__
-from tui.errors import UsageError
+from tui.errors import ConfigError, UsageError
+
+#: one exit code for a config that cannot be read, whatever the command: 3, "unknown" in
+#: the Nagios convention `check` follows (nothing is known when the config is broken)
+CONFIG_ERROR_EXIT = 3
+#: a command line that makes no sense: argparse's own code
+USAGE_EXIT = 2
+
+
+def seconds(text: str) -> float:
+    """A refresh interval: a finite number of seconds > 0, checked as argparse checks types
+    so `--refresh 0` and `--refresh abc` fail the same way (usage, exit 2)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds > 0, not {text!r}")
+    return value
 
 
 def _runbook_dirs(p: argparse.ArgumentParser, *, top: bool = False) -> None:
@@ -45,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     _runbook_dirs(parser, top=True)
     parser.add_argument("--read-only", action="store_true",
                         help="refuse destructive runbook commands")
-    parser.add_argument("--refresh", type=float, metavar="SECONDS",
+    parser.add_argument("--refresh", type=seconds, metavar="SECONDS",
                         help="refresh interval for every panel")
     parser.add_argument("--journal", metavar="FILE", help="incident journal (JSONL)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -93,8 +113,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _subparser(parser: argparse.ArgumentParser, args: argparse.Namespace
+               ) -> argparse.ArgumentParser:
+    """The parser of the subcommand that was chosen, so its usage is the one shown."""
+    chosen = parser
+    for dest in ("command", "runbooks_command"):
+        name = getattr(args, dest, None)
+        actions = [a for a in chosen._actions if isinstance(a, argparse._SubParsersAction)]
+        if name is None or not actions:
+            break
+        chosen = actions[0].choices.get(name, chosen)
+    return chosen
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        _subparser(parser, args).error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         if args.command == "check":
             from tui.commands.check import run_check
@@ -117,9 +153,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_dashboard(args)
     except KeyboardInterrupt:
         return 130
+    except ConfigError as exc:
+        print(f"opsdash: {exc}", file=sys.stderr)
+        return CONFIG_ERROR_EXIT
     except UsageError as exc:
         print(f"opsdash: {exc}", file=sys.stderr)
-        return 2
+        return USAGE_EXIT
+    except BrokenPipeError:
+        # `opsdash runbooks list | head -1`: the reader has all it wanted
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -53,9 +53,8 @@ def run_check(args: argparse.Namespace) -> int:
         path = find_config(getattr(args, "config", None))
         config = load_config(path, refresh=getattr(args, "refresh", None))
         panels = build_panels(config)
-    except ConfigError as exc:
-        print(f"opsdash: {exc}", file=sys.stderr)
-        return CONFIG_ERROR_EXIT
+    except ConfigError:
+        raise  # tui.cli prints it, one line, exit 3 like every command
 
     result = run_round(panels, config)
     if getattr(args, "json", False):

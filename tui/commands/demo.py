@@ -128,12 +128,9 @@ def with_user_config(demo: Config, path: str) -> Config:
     The user's own alert overrides win, but the demo's runbook sections stay first for
     its alerts, so the demo still tells its story beside the user's real targets.
     """
-    from tui.config.loader import ConfigError, find_config, load_config
+    from tui.config.loader import find_config, load_config
 
-    try:
-        user = load_config(find_config(path), refresh=demo.refresh)
-    except ConfigError as exc:
-        raise UsageError(str(exc)) from None
+    user = load_config(find_config(path), refresh=demo.refresh)
     runbook_map = dict(user.runbook_map)
     for alert, refs in demo.runbook_map.items():
         runbook_map[alert] = (*refs, *(r for r in runbook_map.get(alert, ()) if r not in refs))

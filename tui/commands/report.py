@@ -8,22 +8,18 @@ from pathlib import Path
 
 from runbooks.journal import default_journal_path, read_journal
 from runbooks.report import render_report
-from tui.config.loader import ConfigError, find_config, load_config
-from tui.errors import UsageError
+from tui.config.loader import find_config, load_config
 
 
 def _journal_path(args: argparse.Namespace) -> Path:
     explicit = getattr(args, "journal", None)
     if explicit:
         return Path(explicit)
-    try:
-        path = find_config(getattr(args, "config", None))
-        if path is not None:
-            journal = load_config(path).journal
-            if journal is not None:
-                return journal
-    except ConfigError as exc:
-        raise UsageError(str(exc)) from exc
+    path = find_config(getattr(args, "config", None))
+    if path is not None:
+        journal = load_config(path).journal
+        if journal is not None:
+            return journal
     return default_journal_path()
 
 

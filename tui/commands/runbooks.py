@@ -28,7 +28,7 @@ from runbooks.lint import lint_library
 from runbooks.match import Match, match
 from runbooks.model import Command, Section, Step
 from runbooks.safety import Effect
-from tui.config.loader import ConfigError, find_config, load_config
+from tui.config.loader import find_config, load_config
 from tui.errors import UsageError
 from tui.incident.session import RunbookSession, StepError
 from tui.incident.steps import StepRefused, StepRun, StepRunner, refusal
@@ -45,11 +45,8 @@ class _Context:
 
 def _context(args: argparse.Namespace) -> _Context:
     ctx = _Context(dirs=[Path(d) for d in getattr(args, "runbook_dirs", None) or []])
-    try:
-        path = find_config(getattr(args, "config", None))
-        config = load_config(path) if path is not None else None
-    except ConfigError as exc:
-        raise UsageError(str(exc)) from exc
+    path = find_config(getattr(args, "config", None))
+    config = load_config(path) if path is not None else None
     if config is not None:
         ctx.dirs.extend(Path(d) for d in config.runbook_dirs)
         ctx.mapping = {k: tuple(v) for k, v in config.runbook_map.items()}
@@ -312,6 +309,10 @@ def _cmd_run(args: argparse.Namespace, library: Library, ctx: _Context) -> int:
 
 def run_runbooks(args: argparse.Namespace) -> int:
     ctx = _context(args)
+    for folder in ctx.dirs:
+        if not folder.is_dir():
+            why = "does not exist" if not folder.exists() else "is not a folder"
+            raise UsageError(f"runbook folder {folder} {why}")
     library = load_library(ctx.dirs)
     action = args.runbooks_command
     if action == "list":

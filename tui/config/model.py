@@ -10,13 +10,12 @@ from typing import Any
 
 from panels.alerts import DEFAULT_RULES
 from panels.base import AlertRule
+from tui.errors import ConfigError
+
+__all__ = ["Config", "ConfigError", "PanelSpec", "slug"]
 
 DEFAULT_REFRESH = 2.0
 DEFAULT_TIMEOUT = 5.0
-
-
-class ConfigError(Exception):
-    """One line: `opsdash.toml:12: [[redis]] #1 "ulr": unknown key (did you mean "url"?)`."""
 
 
 def slug(name: str) -> str:

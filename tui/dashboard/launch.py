@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tui.config.loader import Config, ConfigError, find_config, load_config
+from tui.config.loader import Config, find_config, load_config
 
 if TYPE_CHECKING:
     from tui.demo.service import DemoService
@@ -26,13 +26,9 @@ GIL_SWITCH_S = 0.001
 
 
 def run_dashboard(args: argparse.Namespace) -> int:
-    """Load config (errors: one line on stderr, exit 2), then run the app."""
-    try:
-        path = find_config(getattr(args, "config", None))
-        config = load_config(path, refresh=getattr(args, "refresh", None))
-    except ConfigError as exc:
-        print(f"opsdash: {exc}", file=sys.stderr)
-        return 2
+    """Load config (a ConfigError reaches tui.cli: one line, exit 3), then run the app."""
+    path = find_config(getattr(args, "config", None))
+    config = load_config(path, refresh=getattr(args, "refresh", None))
     config = with_cli_runbooks(config, args)
     journal = getattr(args, "journal", None)
     return run_app(config, read_only=bool(getattr(args, "read_only", False)),
