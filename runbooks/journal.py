@@ -86,8 +86,10 @@ class Journal:
                      "detail": detail})
 
     def step_started(self, ref: str, step: int, command: str, *, lang: str = "bash",
-                     title: str = "") -> None:
-        self.append({"type": "step_started", "ref": ref, "step": step, "title": title,
+                     title: str = "", **context: Any) -> None:
+        """`context`: what the dashboard knows then (the open incident, the alert's panel
+        and its key figures just before the step), journaled with the step."""
+        self.append({**context, "type": "step_started", "ref": ref, "step": step, "title": title,
                      "lang": lang, "command": command, "user": _whoami(),
                      "host": socket.gethostname(), "pid": os.getpid()})
 

@@ -16,6 +16,9 @@ from typing import Any
 from common.durations import format_duration
 from common.masking import mask_secrets
 from common.terminal import safe_text
+from runbooks.incidents import Incident as RecordedIncident
+from runbooks.incidents import StepRun
+from runbooks.incidents import incidents as recorded_incidents
 
 
 @dataclass
@@ -102,7 +105,8 @@ def _step_lines(incident: Incident) -> list[str]:
             lines.append(f"- {when} alert **{e.get('name')}** {e.get('state')}"
                          + (f" ({e.get('panel')})" if e.get("panel") else ""))
         elif kind == "status":
-            lines.append(f"- {when} panel **{e.get('panel')}** {e.get('from')} → {e.get('to')}")
+            old = e.get("from") or "start"
+            lines.append(f"- {when} panel **{e.get('panel')}** {old} → {e.get('to')}")
         elif kind == "step_started":
             key = (e.get("ref"), e.get("step"))
             command = mask_secrets(str(e.get("command", "")))
@@ -134,8 +138,96 @@ def _step_lines(incident: Incident) -> list[str]:
     return lines
 
 
+def _figures_line(run: StepRun) -> str:
+    if run.change:
+        return "  Figures: " + " · ".join(run.change)
+    if run.before and run.after:
+        return "  Figures: no key figure moved"
+    return ""
+
+
+def _timeline(inc: RecordedIncident) -> list[str]:
+    lines: list[str] = []
+    steps = {(s.ref, s.step, s.started): s for s in inc.steps}
+    for e in inc.events:
+        kind = e.get("type")
+        when = clock(_ts(e))
+        if kind == "alert":
+            lines.append(f"- {when} alert **{e.get('name')}** {e.get('state')}"
+                         + (f" ({e.get('panel')})" if e.get("panel") else ""))
+        elif kind == "status":
+            old = e.get("from") or "start"
+            lines.append(f"- {when} panel **{e.get('panel')}** {old} → {e.get('to')}")
+        elif kind == "step_started":
+            run = steps.get((str(e.get("ref", "")), int(e.get("step") or 0), _ts(e)))
+            if run is None:
+                continue
+            if run.ended == "did not finish":
+                result = "**did not finish** (no result recorded)"
+            elif run.ended == "exit":
+                result = f"exit {run.exit} in {format_duration(run.duration or 0.0)}"
+            else:
+                result = f"{run.ended} after {format_duration(run.duration or 0.0)}"
+                if run.signal:
+                    result += f" ({run.signal})"
+            lines.append(f"- {when} step {run.step} of `{run.ref}` by {run.who}: {result}")
+            fence = "````" if "```" in run.command else "```"
+            lines.append(f"  {fence}{'sql' if run.lang == 'sql' else 'bash'}")
+            lines.extend(f"  {ln}" for ln in run.command.split("\n"))
+            lines.append(f"  {fence}")
+            figures = _figures_line(run)
+            if figures:
+                lines.append(figures)
+            if run.tail:
+                lines.append("  Output (last lines):")
+                lines.append("  ```text")
+                lines.extend(f"  {ln}" for ln in run.tail[-10:])
+                lines.append("  ```")
+        elif kind == "recovered":
+            names = ", ".join(e.get("alerts") or [])
+            lines.append(f"- {when} **recovered**" + (f": {names}" if names else ""))
+        elif kind == "incident" and e.get("state") == "closed":
+            lines.append(f"- {when} incident closed: every alert stayed resolved")
+    return lines
+
+
+def render_record(found: list[RecordedIncident]) -> str:
+    """Incidents as the dashboard recorded them (journals with `incident` events)."""
+    out = ["# Incident timeline", ""]
+    if not found:
+        out.append("Nothing was detected and no step was run.")
+    for inc in found:
+        out.append(f"## Incident {inc.number}: {', '.join(inc.names) or 'status change'}")
+        out.append("")
+        out.append(f"- **Detected:** {clock(inc.opened)}")
+        recovered = inc.recovered
+        if recovered is not None:
+            out.append(f"- **Recovered:** {clock(recovered)}")
+            out.append(f"- **Time to recover:** {format_duration(inc.time_to_recover)}")
+        else:
+            out.append("- **Recovered:** not yet (still open)")
+        for alert in inc.alerts:
+            took = alert.time_to_recover
+            end = (f"resolved {clock(alert.resolved)}, time to recover {format_duration(took)}"
+                   if alert.resolved is not None and took is not None else "not resolved")
+            out.append(f"- Alert **{alert.name}** ({alert.panel}): fired {clock(alert.fired)}, "
+                       f"{end}")
+        if inc.steps:
+            first = inc.steps[0].started
+            out.append(f"- **Time to first step:** {format_duration(first - inc.opened)}")
+        out.append(f"- **Steps run:** {len(inc.steps)}")
+        out.append("")
+        out.append("### Timeline")
+        out.append("")
+        out.extend(_timeline(inc))
+        out.append("")
+    return safe_text("\n".join(out).rstrip("\n") + "\n")
+
+
 def render_report(events: list[dict[str, Any]]) -> str:
     """The whole journal as Markdown, oldest incident first."""
+    if any(e.get("type") == "incident" for e in events):
+        return render_record(recorded_incidents(events))
     incidents = group_incidents(events)
     out = ["# Incident timeline", ""]
     if not incidents:

@@ -73,10 +73,18 @@ async def test_redis_going_down_turns_the_card_crit_and_back_to_ok(
         redis_server.start()
         await until(pilot, lambda: status(app, "redis:broker") is Status.OK, what="recovery")
         assert "OK" in card_text(app, "redis:broker")
-    changes = [(e["from"], e["to"]) for e in events]
+        await until(pilot, lambda: any(e["type"] == "incident" and e["state"] == "closed"
+                                       for e in events), what="two quiet polls")
+    statuses = [e for e in events if e["type"] == "status"]
+    changes = [(e["from"], e["to"]) for e in statuses]
     assert changes == [("ok", "crit"), ("crit", "ok")]
-    assert events[0]["type"] == "status" and events[0]["panel"] == "redis:broker"
-    assert events[0]["alerts"] == ["RedisUnreachable"]
+    assert statuses[0]["panel"] == "redis:broker"
+    assert statuses[0]["alerts"] == ["RedisUnreachable"]
+    # the alert and the incident around it are journaled too, whatever the screen showed
+    assert [(e["type"], e.get("state"), e.get("name")) for e in events
+            if e["type"] in ("alert", "incident")] == [
+        ("incident", "opened", None), ("alert", "firing", "RedisUnreachable"),
+        ("alert", "resolved", "RedisUnreachable"), ("incident", "closed", None)]
 
 
 async def test_health_503_then_200_is_seen_without_restart(http_service: HTTPService) -> None:

@@ -109,7 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
     _runbook_dirs(p)
     _common(p)
 
-    _common(sub.add_parser("report", help="Markdown incident timeline from the journal"))
+    p = sub.add_parser("report", help="Markdown incident timeline from the journal")
+    _json(p)
+    p.add_argument("--since", metavar="TIME",
+                   help="incidents opened since TIME (ISO date/time, HH:MM today, or -2h)")
+    p.add_argument("--incident", type=int, metavar="N", help="only incident N")
+    _common(p)
     return parser
 
 

@@ -40,6 +40,7 @@ from tui.dashboard.widgets.card import CardBase, PanelCard
 from tui.dashboard.widgets.grid import CardGrid
 from tui.dashboard.widgets.group_card import GroupCard
 from tui.dashboard.widgets.header import DashHeader
+from tui.incident.record import IncidentRecord
 
 if TYPE_CHECKING:
     from tui.dashboard.demo_faults import DemoFaults
@@ -146,6 +147,8 @@ class OpsdashApp(App[int]):
         #: states received but not drawn yet (drawn together by `_show_updates`)
         self._unshown: dict[str, PanelState] = {}
         self.first_paint_at: float | None = None
+        #: alerts, incidents and their figures, journaled every poll (set with the panels)
+        self.record: IncidentRecord | None = None
         #: every new PanelState after the cards: the open drill-down, the runbook dock
         self.feed = PanelFeed()
         self.runbooks = RunbookDock(self, self)
@@ -239,7 +242,8 @@ class OpsdashApp(App[int]):
                 panel.prepare()
             except Exception as exc:  # the first poll reports it on the card
                 self.log.warning(f"{panel.id}: prepare failed: {exc!r}")
-        hook = self.status_hook or journal_hook(self.journal_path)
+        hook = self.status_hook or journal_hook(self.journal_path or self.config.journal)
+        self.record = incident_record(self.journal_path or self.config.journal)
         # the runbook pane's modules (the runbook library, markdown-it) load here as well:
         # the first poll reaching `runbook_panel_updated` imported them on the event loop,
         # a ~60 ms frame gap
@@ -250,7 +254,7 @@ class OpsdashApp(App[int]):
     def _start_scheduler(self, panels: list[Panel[Any]], hook: StatusHook | None) -> None:
         self.scheduler = Scheduler(self, [PanelWatch(p) for p in panels],
                                    refresh=self.config.refresh, history=self.history,
-                                   on_status=hook)
+                                   on_status=hook, record=self.record)
         if self.paused:
             self.scheduler.pause()
         self.scheduler.start()
@@ -410,6 +414,18 @@ class OpsdashApp(App[int]):
 def card_dom_id(kind: str, name: str) -> str:
     """`card-redis-broker`: a stable DOM id for tests, CSS and other engineers' code."""
     return "card-" + slug(f"{kind}-{name}")
+
+
+def incident_record(path: Path | None) -> IncidentRecord:
+    """The live incident record, continuing the journal's last incident: quitting closes
+    nothing, the first polls after a start decide (read in a worker thread)."""
+    from runbooks.journal import Journal, read_journal
+
+    record = IncidentRecord()
+    journal = Journal(path) if path is not None else Journal()
+    with contextlib.suppress(OSError):  # no journal yet: numbering starts at 1
+        record.resume(read_journal(journal.path).events)
+    return record
 
 
 def journal_hook(path: Path | None) -> StatusHook:

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     # first frame
     from runbooks.library import Library
     from tui.dashboard.widgets.runbook_pane import RunbookPane
+    from tui.incident.record import IncidentRecord
     from tui.incident.recovery import Recovery
     from tui.incident.session import RunbookSession, Target
 
@@ -45,6 +46,7 @@ class DockHost(Protocol):
     journal_path: Path | None
     states: dict[str, PanelState]
     clock: Callable[[], float]
+    record: IncidentRecord | None
 
     @property
     def side_pane(self) -> Container: ...
@@ -132,8 +134,11 @@ class RunbookDock:
                             title="no runbook", severity="warning", timeout=6)
             return
         journal = Journal(host.journal_path or host.config.journal)
+        record = host.record
         session = RunbookSession(matches, target=target, read_only=host.read_only,
-                                 dsn=host.config.postgres_dsn(), journal=journal)
+                                 dsn=host.config.postgres_dsn(), journal=journal,
+                                 incident=(lambda: record.incident) if record else None,
+                                 figures=self._figures)
         watch = RecoveryWatch(target.panel_id, target.alert)
         state = host.states.get(target.panel_id)
         if state is not None:
@@ -147,6 +152,12 @@ class RunbookDock:
             pane.load(session, watch, host.states)
         host.show_side_pane(True)
         self.app.call_after_refresh(pane.focus_steps)
+
+    def _figures(self, panel_id: str) -> dict[str, float]:
+        from panels.figures import key_figures
+
+        state = self.host.states.get(panel_id)
+        return key_figures(state.metrics) if state is not None else {}
 
     def _recovered(self, session: RunbookSession, recovery: Recovery) -> None:
         from tui.dashboard.widgets.runbook_pane import journal_recovery

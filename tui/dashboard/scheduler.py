@@ -12,7 +12,9 @@ Every poll sits under a guard a little longer than the panel's own timeout, so e
 collector that ignores its timeout turns the card `crit` instead of freezing it. A slow
 or hanging target delays only its own loop.
 
-Status transitions go to an injectable hook (the incident journal), off the event loop.
+Every status change, every alert transition and every incident opened or closed
+(`tui.incident.record.IncidentRecord`, fed every poll here, so nothing depends on what
+the screen shows) goes to an injectable hook (the incident journal), off the event loop.
 """
 
 from __future__ import annotations
@@ -29,9 +31,11 @@ from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from panels.base import Probe, Status
 from panels.errors import ProbeError, classify
+from panels.figures import key_figures
 from panels.watch import PanelState, PanelWatch
 from tui.dashboard.history import History
 from tui.dashboard.messages import PanelUpdated
+from tui.incident.record import IncidentRecord
 
 #: called (in a thread) with {"type": "status", "panel", "from", "to", "alerts"}
 StatusHook = Callable[[dict[str, Any]], None]
@@ -62,6 +66,7 @@ class Scheduler:
         history: History,
         on_status: StatusHook | None = None,
         clock: Callable[[], float] = time.time,
+        record: IncidentRecord | None = None,
     ) -> None:
         self.host = host
         self.watches = list(watches)
@@ -69,6 +74,7 @@ class Scheduler:
         self.history = history
         self.on_status = on_status
         self.clock = clock
+        self.record = record
         self.paused = False
         self._wake: dict[str, asyncio.Event] = {}
         self._forced: set[str] = set()
@@ -189,14 +195,19 @@ class Scheduler:
             if self._flush is not None:
                 self._flush.cancel()
             self._flush = loop.call_at(due, self._post_batch)
-        if self.on_status is None or previous is state.status:
+        events: list[dict[str, Any]] = []
+        # starting healthy is not an event worth a journal line
+        if previous is not state.status and not (previous is None and state.status is Status.OK):
+            events.append({"type": "status", "panel": state.panel_id,
+                           "from": previous.value if previous else None,
+                           "to": state.status.value, "alerts": [a.name for a in state.firing],
+                           "ts": state.updated_at, "figures": key_figures(state.metrics)})
+        if self.record is not None:
+            events.extend(self.record.observe(state))
+        if self.on_status is None or not events:
             return
-        if previous is None and state.status is Status.OK:
-            return  # starting healthy is not an event worth a journal line
-        event = {"type": "status", "panel": state.panel_id,
-                 "from": previous.value if previous else None, "to": state.status.value,
-                 "alerts": [a.name for a in state.firing], "at": state.updated_at}
+        hook = self.on_status
         try:
-            await asyncio.to_thread(self.on_status, event)
+            await asyncio.to_thread(lambda: [hook(event) for event in events])
         except Exception as exc:  # a full disk must not stop monitoring
             self.host.log.error(f"journal hook failed: {exc!r}")

@@ -22,13 +22,14 @@ import asyncio
 import os
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from common.masking import mask_secrets, secret_values
 from panels.alerts import Alert
 from panels.base import Severity
+from panels.figures import Figures, changes, key_figures
 from panels.watch import PanelState
 from runbooks.execute import StepResult, run_command
 from runbooks.journal import Journal
@@ -43,8 +44,8 @@ from runbooks.placeholders import (
 )
 from runbooks.safety import Classification, Effect, classify, is_interactive, worst
 
-#: how many consecutive resolved polls make a recovery (one poll can be a fluke)
-CONFIRM_POLLS = 2
+#: polls after a step ends whose figures are kept beside it
+AFTER_POLLS = 2
 
 LineHandler = Callable[[str, str], None]
 #: runs an interactive command on the real terminal (the app suspends around it)
@@ -69,6 +70,16 @@ class StepRecord:
     duration: float | None = None
     timed_out: bool = False
     runs: int = 0
+    #: the alert's panel figures just before the last run, and at the polls after it ended
+    before: Figures | None = None
+    after: list[Figures] = field(default_factory=list)
+    finished_at: float | None = None
+
+    def change(self) -> list[str]:
+        """What the last run moved on the alert's panel: "p95 988 ms → 41 ms"."""
+        if self.before is None or not self.after:
+            return []
+        return changes(self.before, self.after[-1])
 
 
 @dataclass(frozen=True)
@@ -140,7 +151,11 @@ class RunbookSession:
     def __init__(self, matches: Sequence[Match], *, target: Target | None = None,
                  read_only: bool = False, dsn: str | None = None,
                  journal: Journal | None = None,
-                 env: Mapping[str, str] | None = None) -> None:
+                 env: Mapping[str, str] | None = None,
+                 incident: Callable[[], int | None] | None = None,
+                 figures: Callable[[str], Figures] | None = None) -> None:
+        """`incident`: the open incident's number, from the live record (which journals
+        alerts itself); `figures`: a panel's key figures now, for before/after a step."""
         if not matches:
             raise ValueError("a runbook session needs at least one matching section")
         self.matches = list(matches)
@@ -156,6 +171,8 @@ class RunbookSession:
         #: (ref, step, command) -> the command as the user edited it
         self.edits: dict[tuple[str, int, int], str] = {}
         self._alert_journaled = False
+        self.incident = incident
+        self.figures = figures
         #: set before cancelling a running step because opsdash got a signal (SIGHUP...)
         self.interrupted_by: str | None = None
 
@@ -336,7 +353,8 @@ class RunbookSession:
         number = step + 1
         if journal is not None:
             try:
-                if self.target is not None and not self._alert_journaled:
+                if self.target is not None and not self._alert_journaled and (
+                        self.incident is None):  # without a live record, say when it fired
                     # the incident starts when the alert fired, not when we got to it
                     alert = self.target.alert
                     await self._write(journal.append, {
@@ -345,7 +363,8 @@ class RunbookSession:
                         "ts": alert.fired_at or alert.since})
                     self._alert_journaled = True
                 await self._write(journal.step_started, section.ref, number, prepared.text,
-                                  lang=prepared.lang, title=section.title)
+                                  lang=prepared.lang, title=section.title,
+                                  **self._context(record))
             except OSError as exc:
                 raise StepError(f"cannot write the journal {journal.path}: "
                                 f"{exc.strerror or exc}") from exc
@@ -380,6 +399,7 @@ class RunbookSession:
         record.duration = result.duration
         record.timed_out = result.timed_out
         record.status = StepStatus.DONE if result.ok else StepStatus.FAILED
+        record.finished_at = time.time()
         if journal is not None:
             try:
                 await self._write(journal.step_output, section.ref, number, tail)
@@ -388,6 +408,39 @@ class RunbookSession:
             except OSError as exc:
                 emit("stderr", f"opsdash: cannot write the journal: {exc.strerror or exc}")
         return record
+
+    def _context(self, record: StepRecord) -> dict[str, Any]:
+        """The step's place in the incident: its number, the alert's panel, figures before."""
+        context: dict[str, Any] = {}
+        record.before, record.after, record.finished_at = None, [], None
+        if self.incident is not None:
+            context["incident"] = self.incident()
+        if self.target is not None:
+            context["panel"] = self.target.panel_id
+            context["alert"] = self.target.alert.name
+            if self.figures is not None:
+                record.before = self.figures(self.target.panel_id)
+                context["before"] = record.before
+        return context
+
+    def after_poll(self, state: PanelState) -> list[dict[str, Any]]:
+        """Feed every poll: the alert panel's figures at the two polls after a step ended
+        are kept beside the step, and journaled once both are in."""
+        if self.target is None or state.panel_id != self.target.panel_id:
+            return []
+        events: list[dict[str, Any]] = []
+        for ref, records in self._records.items():
+            for index, record in enumerate(records):
+                if (record.before is None or record.finished_at is None
+                        or len(record.after) >= AFTER_POLLS
+                        or state.updated_at <= record.finished_at):
+                    continue
+                record.after.append(key_figures(state.metrics))
+                if len(record.after) == AFTER_POLLS:
+                    events.append({"type": "step_figures", "ref": ref, "step": index + 1,
+                                   "panel": state.panel_id, "before": record.before,
+                                   "after": list(record.after), "change": record.change()})
+        return events
 
     async def _run_commands(self, prepared: Prepared, env: dict[str, str], emit: LineHandler,
                             allow_write: bool, attach: Attach | None,

@@ -176,7 +176,8 @@ class RunbookPane(Vertical):
                 destructive=session.is_destructive(i) if step.commands else False,
                 changes=bool(step.commands) and session.classification(i).effect is
                 Effect.CHANGES,
-                locked=session.locked(i) if step.commands else False, figures=figures))
+                locked=session.locked(i) if step.commands else False, figures=figures,
+                change=" · ".join(session.record(i).change())))
         return views
 
     def _render_steps(self, *, reset: bool = False) -> None:
@@ -208,7 +209,16 @@ class RunbookPane(Vertical):
         recovery = watch.observe(state) if watch is not None else None
         if watch is not None and state.panel_id == watch.panel_id:
             self._render_watch()
-        if any(step.checklist for step in self.session.steps):
+        events = self.session.after_poll(state)
+        if events and self.session.journal is not None:
+            journal = self.session.journal
+
+            def write() -> None:
+                for event in events:
+                    journal.append(event)
+
+            self.run_worker(write, thread=True, group="runbook-journal", exit_on_error=False)
+        if events or any(step.checklist for step in self.session.steps):
             self._render_steps()
         if recovery is not None:
             self.output.note(f"✔ recovered: {recovery.alert} resolved "

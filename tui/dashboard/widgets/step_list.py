@@ -55,6 +55,8 @@ class StepView:
     locked: bool = False
     #: changes the system without destroying anything: asks to confirm too
     changes: bool = False
+    #: what the last run moved on the alert's panel ("p95 988 ms → 41 ms")
+    change: str = ""
     figures: str = ""
 
 
@@ -103,6 +105,9 @@ def step_prompt(view: StepView, palette: Mapping[str, str] = DEFAULT_PALETTE) ->
             text.append(f"\n     … {len(lines) - COMMAND_LINES} more lines", style="dim")
     if view.edited:
         text.append("\n   ✎ edited", style=_themed("italic $text-warning", palette))
+    if view.change:
+        text.append("\n   ↳ ", style="dim")
+        text.append(view.change, style=_themed("bold $text-success", palette))
     if view.figures:
         text.append("\n   now: ", style="dim")
         text.append(view.figures, style=_themed("bold $text-accent", palette))
