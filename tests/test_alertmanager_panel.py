@@ -3,6 +3,7 @@ annotations, matchers, silences made and expired through the panel, an outage.""
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from panels.base import Status
 from panels.cards import alertmanager as card
 from panels.watch import PanelState, PanelWatch
 from tests.fixtures.common import free_port
+from tests.fixtures.http import HTTPService
 from tests.fixtures.prometheus import AlertmanagerServer
 
 RUNBOOK = "https://runbooks.example.com/db.md#replication-lag"
@@ -211,3 +213,37 @@ def test_matchers_parse_and_explain_mistakes() -> None:
                        ('x=~"("', "invalid regex")]:
         with pytest.raises(ValueError, match=words):
             parse_matcher(bad)
+
+
+async def test_basic_auth_and_headers_are_sent_and_a_refusal_is_auth(
+        http_service: HTTPService) -> None:
+    """Alertmanager behind a proxy that wants credentials (a test service plays it)."""
+    http_service.route("/am/api/v2/alerts", body=[])
+    panel = AlertmanagerPanel("proxied", url=http_service.url_for("/am/"),
+                              basic_auth={"user": "oncall", "password": "s3cret"},
+                              headers={"X-Scope-OrgID": "fleet"})
+    try:
+        state = await poll(panel)
+        assert state.status is Status.OK
+        sent = {k.lower(): v for k, v in http_service.last_headers("/am/api/v2/alerts").items()}
+        assert sent["authorization"] == "Basic " + base64.b64encode(b"oncall:s3cret").decode()
+        assert sent["x-scope-orgid"] == "fleet"
+        http_service.route("/am/api/v2/alerts", status=401, body="no")
+        state = await poll(panel)
+        assert state.status is Status.CRIT
+        assert state.error is not None and state.error.kind == "auth"
+        assert "s3cret" not in state.summary
+    finally:
+        await panel.aclose()
+
+
+async def test_a_body_that_is_not_a_list_of_alerts_is_a_parse_error(
+        http_service: HTTPService) -> None:
+    http_service.route("/api/v2/alerts", body={"status": "error"})
+    panel = AlertmanagerPanel("odd", url=http_service.url, basic_auth="u:p")
+    try:
+        state = await poll(panel)
+    finally:
+        await panel.aclose()
+    assert state.status is Status.CRIT
+    assert state.error is not None and state.error.kind == "parse"
