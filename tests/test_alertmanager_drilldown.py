@@ -76,6 +76,8 @@ async def test_slash_filters_and_x_y_silences_the_selected_alert(
         await pilot.press("S")
         silences = screen.query_one("#am-silences", DataTable)
         await until(pilot, lambda: silences.row_count == 1, what="the silence listed")
+        await pilot.pause()
+        assert silences.display and silences.region.height > 0
         await pilot.press("E")
         assert isinstance(app.screen, ConfirmScreen)
         shown = str(app.screen.query_one("#confirm-text").render())

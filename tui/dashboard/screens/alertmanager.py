@@ -70,7 +70,9 @@ class AlertmanagerScreen(DrillDownScreen):
     AlertmanagerScreen #am-silences-title { height: 1; padding: 0 1; background: $panel;
                                             display: none; }
     AlertmanagerScreen #am-silences { height: auto; max-height: 10; display: none; }
-    AlertmanagerScreen .-shown { display: block; }
+    AlertmanagerScreen #am-silences-title.-shown, AlertmanagerScreen #am-silences.-shown {
+        display: block;
+    }
     """
 
     BINDINGS = [
@@ -271,7 +273,7 @@ class AlertmanagerScreen(DrillDownScreen):
         rows: dict[str, list[Any]] = {}
         for s in silences:
             ends = parse_time(s.ends_at)
-            when = datetime.fromtimestamp(ends, UTC).strftime("%H:%M UTC") if ends else None
+            when = datetime.fromtimestamp(ends, UTC).strftime("%m-%d %H:%M UTC") if ends else None
             rows[s.id] = [cell(s.id), cell(s.state), cell(when, ends),
                           cell(safe_text(s.created_by, single_line=True)),
                           cell(safe_text(" ".join(s.matchers), single_line=True)),
