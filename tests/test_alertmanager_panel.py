@@ -247,3 +247,18 @@ async def test_a_body_that_is_not_a_list_of_alerts_is_a_parse_error(
         await panel.aclose()
     assert state.status is Status.CRIT
     assert state.error is not None and state.error.kind == "parse"
+
+
+async def test_control_sequences_in_labels_and_annotations_never_reach_the_terminal(
+        alertmanager: AlertmanagerServer) -> None:
+    alertmanager.fire("Evil\x1b[2J", labels={"team": "db\x1b]0;pwned\x07"},
+                      annotations={"summary": "boom\x1b[31m red", "description": "a\x9bb"})
+    panel = AlertmanagerPanel("prod", url=alertmanager.url)
+    try:
+        state = await poll(panel)
+    finally:
+        await panel.aclose()
+    text = repr((state.metrics, state.extra, state.summary, [a.detail for a in state.alerts],
+                 [a.name for a in state.alerts]))
+    assert "\\x1b" not in text and "\\x9b" not in text and "\\x07" not in text
+    assert state.metrics["alerts"][0]["summary"].startswith("boom")

@@ -19,6 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Input, Label, Static
 
+from common.terminal import safe_text
 from panels.amlabels import severity_rank, silence_matchers
 from tui.dashboard.screens.drilldown import DrillDownScreen
 from tui.dashboard.widgets.figures import duration
@@ -232,9 +233,9 @@ class AlertmanagerScreen(DrillDownScreen):
                 silence_id = await panel.create_silence(matchers, DEFAULT_SILENCE_S, comment,
                                                         author)
             except Exception as exc:  # said on screen, never a traceback
-                self.notify(f"silence failed: {exc}", severity="error")
+                self.notify(safe_text(f"silence failed: {exc}", single_line=True), severity="error")
                 return
-            self.notify(f"silence {silence_id} created for {name}")
+            self.notify(safe_text(f"silence {silence_id} created for {name}", single_line=True))
             if self.query_one("#am-silences", DataTable).has_class("-shown"):
                 await self._load_silences()
 
@@ -266,15 +267,15 @@ class AlertmanagerScreen(DrillDownScreen):
         try:
             silences = await panel.list_silences()
         except Exception as exc:
-            self.notify(f"cannot list silences: {exc}", severity="error")
+            self.notify(safe_text(f"cannot list silences: {exc}", single_line=True),
+                        severity="error")
             return
-        from common.terminal import safe_text
-
         rows: dict[str, list[Any]] = {}
         for s in silences:
             ends = parse_time(s.ends_at)
             when = datetime.fromtimestamp(ends, UTC).strftime("%m-%d %H:%M UTC") if ends else None
-            rows[s.id] = [cell(s.id), cell(s.state), cell(when, ends),
+            rows[s.id] = [cell(safe_text(s.id, single_line=True)),
+                          cell(safe_text(s.state, single_line=True)), cell(when, ends),
                           cell(safe_text(s.created_by, single_line=True)),
                           cell(safe_text(" ".join(s.matchers), single_line=True)),
                           cell(safe_text(s.comment, single_line=True))]
@@ -299,7 +300,8 @@ class AlertmanagerScreen(DrillDownScreen):
             try:
                 await panel.expire_silence(silence_id)
             except Exception as exc:
-                self.notify(f"expire {silence_id} failed: {exc}", severity="error")
+                self.notify(safe_text(f"expire {silence_id} failed: {exc}", single_line=True),
+                            severity="error")
                 return
             self.notify(f"silence {silence_id} expired")
             await self._load_silences()
