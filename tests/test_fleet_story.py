@@ -144,3 +144,37 @@ async def test_a_service_going_down_fires_through_prometheus_and_alertmanager(
     finally:
         await panel.aclose()
 
+
+
+def test_the_config_builds_a_panel_with_auth_matchers_and_headers(tmp_path: Path) -> None:
+    from tui.config.loader import build_panels, load_config
+
+    path = tmp_path / "opsdash.toml"
+    path.write_text(
+        '[[alertmanager]]\nname = "prod"\nurl = "https://am.example.com/prefix/"\n'
+        'basic_auth = { user = "oncall", password = "${AM_PASSWORD:-pw}" }\n'
+        "matchers = ['severity=~\"critical|warning\"', 'team=\"db\"']\n"
+        'headers = { "X-Scope-OrgID" = "fleet" }\nverify_tls = false\n')
+    (panel,) = build_panels(load_config(path))
+    assert isinstance(panel, AlertmanagerPanel)
+    assert panel.id == "alertmanager:prod" and panel.url == "https://am.example.com/prefix"
+    assert panel.auth == ("oncall", "pw")
+    assert [str(m) for m in panel.matchers] == ['severity=~"critical|warning"', 'team="db"']
+    assert panel.headers == {"X-Scope-OrgID": "fleet"} and panel.verify_tls is False
+
+
+async def test_the_dashboard_hooks_see_each_relayed_alert_fire_and_resolve(
+        alertmanager: AlertmanagerServer) -> None:
+    from tests.test_app_live import live_app, until
+
+    posted = alertmanager.fire("ReplicationLag", labels={"team": "db"})
+    events: list[dict[str, object]] = []
+    app = live_app([AlertmanagerPanel("prod", url=alertmanager.url)], status_hook=events.append)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: any(e.get("to") == "crit" for e in events), what="crit")
+        alertmanager.resolve(posted)
+        await until(pilot, lambda: any(e.get("to") == "ok" for e in events), what="recovery")
+        await app.action_quit()
+    changes = [(e["from"], e["to"], e["alerts"]) for e in events]
+    assert changes[0][1:] == ("crit", ["ReplicationLag"])
+    assert changes[-1][:2] == ("crit", "ok")
