@@ -12,6 +12,7 @@ from typing import Any
 
 from common.durations import format_duration
 from common.numbers import num, pct, size
+from panels.amlabels import counts_line, severity_rank
 
 Metrics = Mapping[str, Any]
 
@@ -78,3 +79,18 @@ def containers(m: Metrics) -> list[str]:
     first = f"{num(m.get('running'))}/{num(m.get('total'))} running"
     return [first, ("down: " + ", ".join(down[:3]) + (f" +{len(down) - 3}" if len(down) > 3
                                                       else "")) if down else "none down"]
+
+
+def alertmanager(m: Metrics) -> list[str]:
+    """Counts, then the firing alertnames most severe first (the panel sorts them)."""
+    alerts = [a for a in m.get("alerts") or [] if a.get("state") == "active"]
+    crit = sum(1 for a in alerts if severity_rank(a.get("severity")) == 0)
+    first = counts_line(int(m.get("firing") or 0), crit, int(m.get("silenced") or 0))
+    names: list[str] = []
+    for a in sorted(alerts, key=lambda a: severity_rank(a.get("severity"))):
+        if a.get("alertname") not in names:
+            names.append(str(a.get("alertname")))
+    if not names:
+        return [first, "all quiet" if not m.get("silenced") else "only silenced alerts"]
+    more = f" +{len(names) - 3}" if len(names) > 3 else ""
+    return [first, ", ".join(names[:3]) + more]

@@ -64,6 +64,11 @@ def promql_window(value: Any) -> str | None:
     return None
 
 
+def _lazy(path: str) -> Check:
+    """A check living in another module, imported only when a config uses the option."""
+    return lambda value: _load(path)(value)
+
+
 _STRINGS = ((str,), "strings")
 _HTTP = ("http", "https")
 
@@ -136,6 +141,14 @@ KINDS: dict[str, PanelKind] = {
         {"docker_host": Option(str, schemes=("unix", "tcp", "ssh", "npipe", "http", "https")),
          "all": Option(bool), "names": Option(list, items=_STRINGS)},
         single=True, card="panels.cards:containers", alerts=("ContainerDown",)),
+    "alertmanager": PanelKind(
+        "panels.alertmanager:AlertmanagerPanel",
+        {"url": Option(str, schemes=_HTTP), "headers": Option(dict),
+         "basic_auth": Option((str, dict), check=_lazy("panels.amlabels:check_basic_auth")),
+         "verify_tls": Option(bool), "ca_file": Option(str),
+         "matchers": Option(list, items=((str,), "label matchers like 'team=\"db\"'"),
+                            check=_lazy("panels.amlabels:check_matchers"))},
+        required=("url",), name_from=("url",), card="panels.cards:alertmanager"),
 }
 
 

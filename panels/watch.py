@@ -103,8 +103,10 @@ class PanelWatch:
 
 
 def _safe_conditions(conditions: list[Condition]) -> list[Condition]:
-    """Alert details and sub-targets (a queue, a container, a JSON check) are outside text."""
-    return [replace(c, detail=safe_text(c.detail, single_line=True),
+    """Alert details and sub-targets (a queue, a container, a JSON check) are outside text,
+    and so is an alert's name where a kind relays other systems' alerts (Alertmanager)."""
+    return [replace(c, alert=safe_text(c.alert, single_line=True),
+                    detail=safe_text(c.detail, single_line=True),
                     target=safe_text(c.target, single_line=True)) for c in conditions]
 
 

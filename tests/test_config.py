@@ -407,7 +407,7 @@ def test_the_sample_config_loads_with_every_kind() -> None:
     sample = Path(__file__).parent.parent / "examples" / "opsdash.toml"
     config = load_config(sample)
     assert {s.kind for s in config.panels} == {"health", "traffic", "postgres", "redis",
-                                               "host", "containers"}
+                                               "host", "containers", "alertmanager"}
     assert config.alerts["TaskQueueStuck"].for_s == 600.0
 
 

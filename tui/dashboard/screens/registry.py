@@ -13,6 +13,7 @@ SCREENS: dict[str, str] = {
     "health": "tui.dashboard.screens.health:HealthScreen",
     "traffic": "tui.dashboard.screens.traffic:TrafficScreen",
     "host": "tui.dashboard.screens.host:HostScreen",
+    "alertmanager": "tui.dashboard.screens.alertmanager:AlertmanagerScreen",
 }
 
 
