@@ -242,8 +242,7 @@ class AlertmanagerScreen(DrillDownScreen):
         self.ask_to_run(f"Silence {name} for {go_duration(DEFAULT_SILENCE_S)}?", command,
                         "bash", shown,
                         lambda: self.run_worker(create(), group="am-silence",
-                                                exit_on_error=False),
-                        changes=True)
+                                                exit_on_error=False))
 
     def action_silences(self) -> None:
         table = self.query_one("#am-silences", DataTable)
@@ -308,5 +307,4 @@ class AlertmanagerScreen(DrillDownScreen):
 
         self.ask_to_run(f"Expire silence {silence_id}?", command, "bash", command,
                         lambda: self.run_worker(expire(), group="am-expire",
-                                                exit_on_error=False),
-                        changes=True)
+                                                exit_on_error=False))

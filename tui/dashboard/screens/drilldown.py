@@ -23,7 +23,7 @@ from tui.dashboard.history import History
 from tui.dashboard.screens.confirm import ConfirmScreen
 from tui.dashboard.widgets.card import status_class, status_text
 from tui.dashboard.widgets.figures import duration, note
-from tui.incident.steps import Gate, action_gate, command_gate
+from tui.incident.steps import Gate, action_gate
 
 
 class DrillDownScreen(Screen[None]):
@@ -113,16 +113,11 @@ class DrillDownScreen(Screen[None]):
         self.query_one("#drill-metrics", Pretty).update(state.metrics)
 
     def ask_to_run(self, question: str, command: str, lang: str, shown: str,
-                   run: Callable[[], object], *, changes: bool = False) -> None:
+                   run: Callable[[], object]) -> None:
         """An action that changes a system, as the command it amounts to: the step runner's
-        policy says whether it runs, asks for a `y` first, or is locked (--read-only).
-
-        `changes`: the action is known to change something (a silence) even where the
-        classifier does not know the command's tool: it is then judged as a change,
-        never as a read, by the same policy."""
+        policy says whether it runs, asks for a `y` first, or is locked (--read-only). A
+        tool the classifier does not know (amtool) is a change, never a read."""
         verdict = action_gate(command, lang, read_only=self.read_only)
-        if changes and verdict is Gate.RUN:
-            verdict = command_gate(True, read_only=self.read_only)
         if verdict is Gate.LOCKED:
             self.notify(f"refused in --read-only mode: {command}", severity="error",
                         timeout=6)
