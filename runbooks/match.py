@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from runbooks.library import Library, RunbookRefError
 from runbooks.model import Section
+from runbooks.parser import is_info_label
 
 MAPPED = "mapped in the config"
 #: a user's section scoring this much (its heading is about the alert) outranks bundled ones
@@ -30,9 +31,47 @@ HEADING_MATCH = 50.0
 
 @dataclass(frozen=True)
 class Match:
+    """A ranked section; `name` is the alert name that matched it (the section's own
+    declared name when a synonym or a canonical condition led there), `reason` why."""
+
     section: Section
     score: float
     reason: str
+    name: str = ""
+
+
+#: canonical opsdash alerts reached through teams' own names for the same condition
+CONDITIONS: dict[str, re.Pattern[str]] = {
+    "servicedown": re.compile(r"(instance|target|service|api|app|server|endpoint)\w*"
+                              r"(down|notready|unreachable|unavailable)|^targetdown$"),
+    "diskfull": re.compile(r"(disk|filesystem|volume|storage|space)\w*"
+                           r"(full|fillingup|low|outofspace|almostoutofspace)"),
+    "containerdown": re.compile(r"crashloop|container\w*(down|waiting|restart)|"
+                                r"pod\w*(notready|crash)"),
+    "dbpoolexhaustion": re.compile(r"(pool|connection)\w*(exhaust|saturat|high|limit)"),
+    "taskqueuestuck": re.compile(r"queue\w*(stuck|high|depth|backlog|latency|growing)"),
+    "higherrorrate": re.compile(r"(error|5xx)\w*(rate|ratio|high)"),
+    "longrunningquery": re.compile(r"(longrunning|slow)\w*(query|queries|transaction)"),
+    "redismemoryhigh": re.compile(r"redis\w*memory"),
+    "memoryhigh": re.compile(r"memory\w*(high|pressure)|oom"),
+    "highlatency": re.compile(r"latency\w*high|highlatency|slowresponse"),
+}
+_ACTION = re.compile(r"(?i)\b(diagnos\w*|quick check|immediate actions?|investigat\w*|"
+                     r"troubleshoot\w*|triage|first steps|how to investigate|诊断)")
+_FIX = re.compile(r"(?i)\b(mitigat\w*|resolution|resolv\w*|fix\w*|remediat\w*|"
+                  r"recovery|potential resolution|缓解)")
+
+
+def _role_bonus(section: Section) -> float:
+    """Within a runbook about the alert, open the action sections first."""
+    title = section.title
+    if _ACTION.search(title):
+        return 4.0
+    if _FIX.search(title):
+        return 3.0
+    if is_info_label(title):
+        return -6.0
+    return 1.0 if section.steps else 0.0
 
 
 # Each alert word stands for a group of words or phrases meaning the same thing.
@@ -112,21 +151,31 @@ def _body_score(words: list[str], body: str) -> float:
     return round(30 * len(found) / len(strong), 1)
 
 
-def _score(section: Section, alert: str, words: list[str]) -> tuple[float, str]:
+def _score(section: Section, alert: str, words: list[str]) -> tuple[float, str, str]:
     name = alert.lower()
+    bonus = _role_bonus(section)
     if name in {a.lower() for a in section.explicit_alerts}:
-        return 95.0, "front matter names the alert"
+        return 95.0 + bonus, "front matter names the alert", alert
     if name in {a.lower() for a in section.alerts}:
-        return 90.0, "heading or **Alert** line names the alert"
+        return 90.0 + bonus, "the runbook declares the alert", alert
     if name in _normal(section.title).replace(" ", ""):
-        return 85.0, "alert name in the heading"
+        return 85.0 + bonus, "alert name in the heading", alert
+    condition = CONDITIONS.get(name)
+    if condition is not None:
+        for declared in section.alerts:
+            if condition.search(declared.lower()):
+                return 80.0 + bonus, f"declares {declared}, the same condition", declared
     heading = _heading_score(words, section.title)
     if heading:
-        return round(heading, 1), "alert words in the heading"
+        return round(heading, 1), "alert words in the heading", alert
+    doc = _heading_score(words, section.doc_title) if section.doc_title != section.title \
+        else 0.0
+    if doc and not section.alerts:
+        return round(doc - 2 + bonus, 1), "alert words in the runbook's title", alert
     body = _body_score(words, section.body)
     if body:
-        return body, "alert words in the text"
-    return 0.0, ""
+        return body, "alert words in the text", alert
+    return 0.0, "", ""
 
 
 def match(library: Library, alert: str, mapping: Mapping[str, Sequence[str]] | None = None,
@@ -149,9 +198,9 @@ def match(library: Library, alert: str, mapping: Mapping[str, Sequence[str]] | N
         order.setdefault(sec.ref, n)
         if sec.ref in results:
             continue
-        score, reason = _score(sec, alert, words)
+        score, reason, name = _score(sec, alert, words)
         if score > 0:
-            results[sec.ref] = Match(sec, score, reason)
+            results[sec.ref] = Match(sec, score, reason, name)
     def tier(m: Match) -> int:
         if m.reason == MAPPED:
             return 0

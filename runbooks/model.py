@@ -77,6 +77,8 @@ class Section:
     line: int | None = None
     source: Path | None = None
     bundled: bool = False
+    doc_title: str = ""  # the file's title (front matter, lone H1 or file name)
+    declared: bool = False  # alerts were named by the file itself, not guessed from words
 
     @property
     def ref(self) -> str:

@@ -67,9 +67,14 @@ KNOWN_COMMANDS = {
 
 _MD = MarkdownIt("commonmark").enable("table")
 
-_META = re.compile(r"^\s*(?:[-*+]\s+)?(?:\*\*|__)([^*_]+?)(?:\*\*|__)\s*:?\s*(.*)$")
+_META = re.compile(r"^\s*(?:[-*+]\s+)?(?:\*\*|__|\*|_)([^*_]+?)(?:\*\*|__|\*|_)\s*:?\s*(.*)$")
 _ALERT_KEYS = {"alert", "alerts", "alert name", "alertname", "alert names", "triggered by",
                "fires on", "fired by"}
+#: `- **Threshold**: 80%` and the like describe the alert: notes, never steps
+_NOTE_KEYS = {"message", "summary", "description", "runbook", "threshold", "component",
+              "service", "team", "response time", "prometheus expression", "prometheus query",
+              "query", "condition", "expression", "labels", "for", "owner", "dashboard",
+              "trigger", "alert condition", "status", "last updated", "category"}
 _SEVERITY_KEYS = {"severity", "priority", "sev", "impact level"}
 _DURATION_KEYS = {"expected duration", "duration", "time to resolve", "estimated time", "eta",
                   "time to mitigate", "expected time", "time"}
@@ -85,7 +90,9 @@ _INFO_WORDS = ("overview", "background", "context", "symptoms", "symptom", "impa
                "escalation", "references", "links", "see also", "related", "notes", "note",
                "glossary", "possible causes", "causes", "common causes", "why", "history",
                "owners", "owner", "dashboards", "what it means", "what this means",
-               "meaning", "purpose", "scope", "example output", "sample output")
+               "meaning", "purpose", "scope", "example output", "sample output", "detection",
+               "alert details", "alert information", "alert description", "risk",
+               "understanding the alert", "含义", "影响", "additional notes")
 _NOT_COMMAND_LANGS = {"text", "txt", "log", "logs", "json", "yaml", "yml", "toml", "ini",
                       "output", "plain", "plaintext", "diff", "python", "py", "js", "html",
                       "xml", "nginx", "conf", "csv", "markdown", "md", "template", "tmpl",
@@ -164,12 +171,53 @@ def make_command(lang: str, code: str, line: int | None, *, inline: bool = False
                    placeholders=find_placeholders(code, lang), line=line, inline=inline)
 
 
+_PSQL_PROMPT = re.compile(r"^\s*[\w-]+=[#>]\s?(.*)$")
+_PSQL_MORE = re.compile(r"^\s*[\w-]+-[#>(]\s?(.*)$")
+_REDIS_PROMPT = re.compile(r"^\s*(?:[\w.-]+|\[[0-9a-fA-F:]+\]):\d+(?:\[\d+\])?>\s?(.*)$")
+_YAML_LINE = re.compile(r"^\s*-?\s*[A-Za-z_][\w.-]*:(?:\s+\S|\s*$)")
+
+
+def _transcript(code: str, prompt: re.Pattern[str],
+                more: re.Pattern[str] | None = None) -> str | None:
+    """The typed lines of a `db=# ` or `host:port> ` transcript; the rest is output."""
+    out: list[str] = []
+    for ln in code.split("\n"):
+        m = prompt.match(ln) or (more.match(ln) if more is not None and out else None)
+        if m and m.group(1).strip():
+            out.append(m.group(1).rstrip())
+    return "\n".join(out) if out else None
+
+
+def _drop_config_lines(code: str) -> str:
+    """Shell fences holding `key: value` lines (copied labels, YAML): keep only commands."""
+    kept = [ln for ln in code.split("\n")
+            if not (_YAML_LINE.match(ln) and not _line_is_command(ln)
+                    and not ln.rstrip().endswith("\\"))]
+    return "\n".join(kept)
+
+
 def classify_block(info: str, code: str, line: int | None) -> tuple[Block, Command | None]:
-    """A fenced block and, when it is one, the command it holds."""
+    """A fenced block and, when it is one, the command it holds (each line judged).
+
+    The fence's tag is a hint: `db=# ` lines are SQL and `host:port> ` lines are redis
+    whatever the tag says (their other lines are expected output); `key: value` lines in
+    a shell fence are config; a console block without prompts is output.
+    """
     lang = info.strip().split()[0].lower() if info.strip() else ""
     lang = lang.strip("{}.")
     code = code.rstrip("\n")
     command: Command | None = None
+    known = SQL_LANGS | CONSOLE_LANGS | SHELL_LANGS | {""}
+    if lang not in _NOT_COMMAND_LANGS:
+        psql = _transcript(code, _PSQL_PROMPT, _PSQL_MORE)
+        redis = None if psql else _transcript(code, _REDIS_PROMPT)
+        if psql:
+            command = make_command("sql", psql, line)
+        elif redis:
+            command = make_command("redis", redis, line)
+        if command is not None or lang not in known:
+            return Block(lang=lang, code=code, line=line,
+                         runnable=command is not None), command
     if lang in SQL_LANGS:
         if _has_content(code, "--"):
             command = make_command("sql", code, line)
@@ -179,8 +227,9 @@ def classify_block(info: str, code: str, line: int | None) -> tuple[Block, Comma
         if prompts:
             command = make_command("bash", prompts, line)
     elif lang in SHELL_LANGS:
-        if _has_content(code, "#"):
-            command = make_command("bash", code, line)
+        script = _drop_config_lines(code)
+        if _has_content(script, "#"):
+            command = make_command("bash", script, line)
     elif lang == "":
         lines = [ln for ln in code.split("\n") if ln.strip() and not ln.strip().startswith("#")]
         if lines and all(_line_is_command(ln) or ln.rstrip().endswith("\\") for ln in lines):
@@ -239,7 +288,7 @@ def _as_names(value: Any) -> list[str]:
 
 def alert_names(value: str) -> list[str]:
     """`HighErrorRate, HighLatency` / "`DiskFull` (warn at 15%)" -> alert names."""
-    value = value.replace("`", "")
+    value = value.replace("`", "").replace('"', "").replace("'", "")
     names: list[str] = []
     for piece in re.split(r"[,/|&;]|\s+and\s+|\s+or\s+", value):
         m = re.match(r"\s*([A-Za-z][A-Za-z0-9_.:-]*)", piece)
@@ -272,15 +321,27 @@ def _strip_decor(title: str) -> str:
     return t.strip()
 
 
+def looks_like_alert_name(word: str) -> bool:
+    """`KubePodCrashLooping`, `etcdMembersDown`, `pg_xid_wraparound`; not `CPUs`, `Redis`.
+
+    A name has at least two words glued together: a lower-to-upper hump or an underscore.
+    """
+    if not _CAMEL.match(word.replace("_", "a")) or len(word) < 4:
+        return False
+    humps = sum(1 for a, b in zip(word, word[1:]) if a.islower() and b.isupper())
+    if "_" in word.strip("_"):
+        return word.lower() == word and word.count("_") >= 1 and len(word) >= 6
+    return humps >= 1 and sum(c.isupper() for c in word) >= 2
+
+
 def heading_alerts(title: str) -> list[str]:
     """`## HighErrorRate`, `## 3. DiskFull / MemoryHigh`, `## Alert: ServiceDown`."""
     t = _strip_decor(title).replace("`", "")
-    m = re.match(r"(?i)^alerts?\s*[:\-–—]\s*(.*)$", t)
+    m = re.match(r"(?i)^alert(?:\s*names?|s)?\s*[:\-–—]\s*(.*)$", t)
     if m:
         return alert_names(m.group(1))
     pieces = [p.strip() for p in re.split(r"\s*(?:[,/|&]|\band\b)\s*", t) if p.strip()]
-    if pieces and all(_CAMEL.match(p) and sum(c.isupper() for c in p) >= 2
-                      and any(c.islower() for c in p) for p in pieces):
+    if pieces and all(looks_like_alert_name(p) for p in pieces):
         return pieces
     return []
 
@@ -338,6 +399,9 @@ class _Walker:
         self.row: list[Token] | None = None
         self.row_line: int | None = None
         self.in_tbody = False
+        self.in_thead = False
+        self.header: list[str] = []
+        self.heading_info = False
 
     @property
     def heading(self) -> str:
@@ -368,6 +432,12 @@ class _Walker:
                 self._inline(tok, toks[i - 1] if i else None)
             elif t in {"fence", "code_block"}:
                 self._code(tok.info if t == "fence" else "", tok.content, line)
+            elif t == "thead_open":
+                self.in_thead, self.header = True, []
+            elif t == "thead_close":
+                self.in_thead = False
+            elif t == "tr_open" and self.in_thead:
+                self.row, self.row_line = [], line
             elif t == "tbody_open":
                 self.in_tbody = True
             elif t == "tbody_close":
@@ -382,7 +452,7 @@ class _Walker:
 
     def _heading(self, level: int, title: str, line: int | None, index: int) -> None:
         self.label, self.pending_text, self.last_step, self.item = "", None, None, None
-        self.info = is_info_label(_strip_decor(title))
+        self.info = self.heading_info = is_info_label(_strip_decor(title))
         if index == self.title_index:
             self.secs[0].title, self.secs[0].line = title, line
             self.title_parent = (title,)
@@ -439,14 +509,17 @@ class _Walker:
                 self.pending_text, self.last_step = self.label, None
                 return
         commands = self._commands_in(tok, line)
+        if commands and not _asks_to_run(tok):
+            commands = []  # "you can use `redis-cli --bigkeys` to find out": a mention
         if commands:
             step = _StepB([rest], line, self.label, self.heading, commands=commands)
             self._add_step(step)
             self.pending_text, self.last_step = None, step
         else:
             self.pending_text, self.last_step = rest, None
-            if rest.endswith(":"):  # "Symptoms you may see:" introduces notes, "Then:" steps
-                self.info = is_info_label(rest)
+            if rest.endswith(":"):  # "Symptoms you may see:" introduces notes; a heading's
+                # own kind (Meaning, Diagnosis) is not undone by "Other things to check:"
+                self.info = self.heading_info or is_info_label(rest)
 
     def _meta_line(self, raw: str, sec: _Sec) -> bool:
         m = _META.match(raw)
@@ -462,6 +535,8 @@ class _Walker:
             sec.severity = value.replace("`", "").strip()
         elif key in _DURATION_KEYS and value:
             sec.duration = value.replace("`", "").strip()
+        elif key in _NOTE_KEYS:
+            return True  # describes the alert; not metadata we keep, never a step
         else:
             return False
         sec.meta = True
@@ -496,6 +571,15 @@ class _Walker:
     def _finish_row(self) -> None:
         cells = self.row or []
         self.row = None
+        if self.in_thead:
+            self.header = [_plain_inline(c).strip().lower() for c in cells]
+            return
+        if self.header and self.header[0] in {"name", "alert", "alert name", "alertname",
+                                              "alerts"} and cells:
+            name = _plain_inline(cells[0]).strip().strip("`")
+            sec = self.secs[self.cur]
+            if looks_like_alert_name(name) and name not in sec.alerts:
+                sec.alerts.append(name)  # a table of alerts: `|Name|Summary|...|`
         commands = [c for cell in cells for c in self._commands_in(cell, self.row_line)]
         if commands:
             text = " | ".join(cell.content.strip() for cell in cells)
@@ -523,6 +607,30 @@ class _Walker:
 
     def _add_step(self, step: _StepB) -> None:
         self.steps.append((self.cur, step))
+
+
+_IMPERATIVE = {"run", "execute", "type", "enter", "issue", "use", "try", "check", "restart",
+               "start", "stop", "delete", "remove", "kill", "invoke", "call", "open",
+               "connect", "verify", "confirm", "get", "list", "inspect", "look", "then",
+               "next", "first", "finally", "now", "reload", "apply", "scale", "exec",
+               "ssh", "login", "log", "trigger", "clear", "flush", "drain", "view", "show"}
+
+
+def _asks_to_run(tok: Token) -> bool:
+    """A paragraph asks to run its inline command, rather than naming it in passing.
+
+    It does when the words around the code are few ("Generally, the first step will
+    be:" before a lone `kubectl get pods`), when it starts with an instruction ("Run
+    `x`", "Check with `y`"), or when it ends on the command after "run"/"with".
+    """
+    prose = re.sub(r"`[^`]*`", " ", tok.content)
+    words = re.findall(r"[A-Za-z']+", prose)
+    if len(words) <= 4:
+        return True
+    if words[0].lower() in _IMPERATIVE:
+        return True
+    return bool(re.search(r"(?i)\b(?:run|execute|running|with|using|via|command)\s*:?\s*"
+                          r"`[^`]+`\s*[.:]?\s*$", tok.content.strip()))
 
 
 def _title_heading(tokens: list[Token]) -> tuple[int | None, str | None]:
@@ -576,6 +684,15 @@ def parse_runbook(text: str, file: str, *, source: Path | None = None,
         if not enclosed:
             top_level.append(k)
     all_alerts = {a.lower() for k in order for a in secs[k].alerts}
+    # The file's own alert: a lone H1 that is a name (`# KubePodCrashLooping`), a front
+    # matter title that is one, or the file's name; every section of it inherits it.
+    file_alerts: list[str] = []
+    if title_index is not None and doc_title:
+        file_alerts = heading_alerts(doc_title)
+    if not file_alerts and front.get("title"):
+        file_alerts = heading_alerts(str(front["title"]))
+    if not file_alerts and not all_alerts and looks_like_alert_name(stem.split(".")[0]):
+        file_alerts = [stem.split(".")[0]]
     for k in order:
         sec = secs[k]
         base = slugify(sec.title)
@@ -583,6 +700,14 @@ def parse_runbook(text: str, file: str, *, source: Path | None = None,
         slugs[base] = n + 1
         slug = base if n == 0 else f"{base}-{n}"
         alerts = list(sec.alerts)
+        if not alerts:  # sections below an alert's heading are about that alert too
+            for o in reversed([o for o in order if o < k < ends[o] and o != 0]):
+                if secs[o].alerts:
+                    alerts = list(secs[o].alerts)
+                    break
+        for a in file_alerts:
+            if a.lower() not in {x.lower() for x in alerts}:
+                alerts.append(a)
         explicit = [a for a in fm_alerts if a.lower() in {x.lower() for x in alerts}]
         if k in top_level:
             for a in fm_alerts:
@@ -597,7 +722,7 @@ def parse_runbook(text: str, file: str, *, source: Path | None = None,
             parents=sec.parents if k else (), alerts=tuple(alerts),
             explicit_alerts=tuple(explicit), severity=sec.severity, duration=sec.duration,
             steps=steps, blocks=blocks, body=body_text, line=sec.line, source=source,
-            bundled=bundled))
+            bundled=bundled, doc_title=title, declared=bool(alerts)))
     return Runbook(file=file, title=title, sections=tuple(sections), alerts=tuple(fm_alerts),
                    variables=tuple(fm_vars), problems=tuple(problems), source=source,
                    bundled=bundled, blocks=tuple(b for _, b in walker.blocks))
