@@ -49,12 +49,30 @@ def missing_commands(code: str, path: str | None = None) -> list[str]:
     return missing
 
 
+def _raw_links(rb: Runbook, sec: Section) -> str:
+    """The section's own Markdown lines, to see whether it only points elsewhere."""
+    if rb.source is None or sec.line is None:
+        return ""
+    try:
+        lines = rb.source.read_text(encoding="utf-8").split("\n")
+    except (OSError, UnicodeDecodeError):
+        return ""
+    following = [s.line for s in rb.sections if s.line and s.line > sec.line]
+    end = min(following) - 1 if following else len(lines)
+    return "\n".join(lines[sec.line - 1:end])
+
+
 def _section_problems(rb: Runbook, sec: Section, env: Mapping[str, str],
                       path: str | None) -> list[Problem]:
     where = _where(rb, sec.line)
     out: list[Problem] = []
     if not sec.steps:
-        empty = not sec.body.replace(sec.title, "").strip()
+        # a section holding only config, PromQL or output still says something
+        empty = not sec.body.replace(sec.title, "").strip() and not sec.blocks
+        pointer = "](" in _raw_links(rb, sec)  # "moved to [...](...)": steps live there
+        covered = any(other.steps for other in rb.sections)  # the file is its runbook
+        if sec.alerts and (covered or pointer):
+            return out
         if sec.alerts or empty:
             why = "names alerts " + ", ".join(sec.alerts) if sec.alerts else "is empty"
             out.append(Problem(where, f"section {sec.ref} {why} but has no steps", sec.line))
@@ -64,8 +82,14 @@ def _section_problems(rb: Runbook, sec: Section, env: Mapping[str, str],
 
 
 def _command_problems(rb: Runbook, env: Mapping[str, str], path: str | None,
-                      seen: set[tuple[int | None, str]]) -> list[Problem]:
+                      seen: set[tuple[int | None, str]],
+                      tools_seen: set[str] | None = None) -> list[Problem]:
+    """Placeholders nobody declares (errors) and tools this host lacks (warnings).
+
+    A missing tool is the host's business, not the runbook's: one warning per tool.
+    """
     out: list[Problem] = []
+    tools_seen = set() if tools_seen is None else tools_seen
     declared = set(rb.variables)
     for sec in rb.sections:
         for step in sec.steps:
@@ -89,7 +113,11 @@ def _command_problems(rb: Runbook, env: Mapping[str, str], path: str | None,
                     out.append(Problem(where, f"cannot read shell command: {exc}", cmd.line))
                     continue
                 for word in missing:
-                    out.append(Problem(where, f"command not found on PATH: {word}", cmd.line))
+                    if word in tools_seen:
+                        continue  # one warning per tool, where it is first used
+                    tools_seen.add(word)
+                    out.append(Problem(where, f"command not found on PATH: {word}", cmd.line,
+                                       "warning"))
     return out
 
 
@@ -99,10 +127,11 @@ def lint_library(library: Library, *, env: Mapping[str, str] | None = None,
     """Every problem, errors and warnings; `path` overrides $PATH for the command check."""
     env = os.environ if env is None else env
     problems = list(library.all_problems())
+    tools: set[str] = set()
     for rb in library.runbooks:
         for sec in rb.sections:
             problems.extend(_section_problems(rb, sec, env, path))
-        problems.extend(_command_problems(rb, env, path, set()))
+        problems.extend(_command_problems(rb, env, path, set(), tools))
     for alert, refs in (mapping or {}).items():
         for ref in refs:
             try:

@@ -164,7 +164,8 @@ def _score(section: Section, alert: str, words: list[str]) -> tuple[float, str, 
     if condition is not None:
         for declared in section.alerts:
             if condition.search(declared.lower()):
-                return 80.0 + bonus, f"declares {declared}, the same condition", declared
+                own = 2.0 if any(w in declared.lower() for w in words if w not in _WEAK) else 0
+                return 80.0 + own + bonus, f"declares {declared}, the same condition", declared
     heading = _heading_score(words, section.title)
     if heading:
         return round(heading, 1), "alert words in the heading", alert

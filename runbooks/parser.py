@@ -91,7 +91,7 @@ _INFO_WORDS = ("overview", "background", "context", "symptoms", "symptom", "impa
                "glossary", "possible causes", "causes", "common causes", "why", "history",
                "owners", "owner", "dashboards", "what it means", "what this means",
                "meaning", "purpose", "scope", "example output", "sample output", "detection",
-               "alert details", "alert information", "alert description", "risk",
+               "alert details", "alert information", "alert description",
                "understanding the alert", "含义", "影响", "additional notes")
 _NOT_COMMAND_LANGS = {"text", "txt", "log", "logs", "json", "yaml", "yml", "toml", "ini",
                       "output", "plain", "plaintext", "diff", "python", "py", "js", "html",
@@ -578,7 +578,7 @@ class _Walker:
                                               "alerts"} and cells:
             name = _plain_inline(cells[0]).strip().strip("`")
             sec = self.secs[self.cur]
-            if looks_like_alert_name(name) and name not in sec.alerts:
+            if looks_like_alert_name(name) and "_" not in name and name not in sec.alerts:
                 sec.alerts.append(name)  # a table of alerts: `|Name|Summary|...|`
         commands = [c for cell in cells for c in self._commands_in(cell, self.row_line)]
         if commands:
@@ -608,6 +608,8 @@ class _Walker:
     def _add_step(self, step: _StepB) -> None:
         self.steps.append((self.cur, step))
 
+
+_MD_TITLE: dict[int, str] = {}  # the title heading's raw Markdown, code spans kept
 
 _IMPERATIVE = {"run", "execute", "type", "enter", "issue", "use", "try", "check", "restart",
                "start", "stop", "delete", "remove", "kill", "invoke", "call", "open",
@@ -655,6 +657,9 @@ def parse_runbook(text: str, file: str, *, source: Path | None = None,
         problems.append(Problem(file, f"cannot parse Markdown: {exc}"))
         tokens = []
     title_index, doc_title = _title_heading(tokens)
+    _MD_TITLE.clear()
+    if title_index is not None:
+        _MD_TITLE[title_index] = tokens[title_index + 1].content
     stem = file.rsplit("/", 1)[-1].removesuffix(".md")
     title = str(front.get("title") or doc_title or stem)
     walker = _Walker(tokens, title, title_index)
@@ -689,8 +694,15 @@ def parse_runbook(text: str, file: str, *, source: Path | None = None,
     file_alerts: list[str] = []
     if title_index is not None and doc_title:
         file_alerts = heading_alerts(doc_title)
+    if not file_alerts and title_index is not None and doc_title:
+        # "# `pg_xid_wraparound` Saturation Alert": the name is the code span
+        file_alerts = [w for w in re.findall(r"`([^`]+)`", _MD_TITLE.get(title_index, ""))
+                       if looks_like_alert_name(w)][:1]
     if not file_alerts and front.get("title"):
         file_alerts = heading_alerts(str(front["title"]))
+    declaring = [k for k in order if secs[k].alerts]
+    if not file_alerts and len(declaring) == 1 and is_info_label(secs[declaring[0]].title):
+        file_alerts = list(secs[declaring[0]].alerts)  # "## Alert Details" names the file's
     if not file_alerts and not all_alerts and looks_like_alert_name(stem.split(".")[0]):
         file_alerts = [stem.split(".")[0]]
     for k in order:
