@@ -26,6 +26,7 @@ Contacts, ...) are notes, not steps, unless they hold a command.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -99,6 +100,18 @@ _NOT_COMMAND_LANGS = {"text", "txt", "log", "logs", "json", "yaml", "yml", "toml
                       "jinja", "http", "properties", "env", "dockerfile"}
 
 
+#: `## Mitigation {#fix-disk}` (pandoc, Hugo, kramdown): the id is the anchor
+_ANCHOR = re.compile(r"\s*\{\s*#([\w.:-]+)(?:\s+[^{}]*)?\}\s*$")
+
+
+def split_anchor(title: str) -> tuple[str, str | None]:
+    """("Mitigation", "fix-disk") for `Mitigation {#fix-disk}`; the id never joins the title."""
+    m = _ANCHOR.search(title)
+    if not m or not title[:m.start()].strip():
+        return title, None
+    return title[:m.start()].rstrip(), m.group(1)
+
+
 def slugify(text: str) -> str:
     """GitHub-like anchors (`🔥 P0: Outage` -> `p0-outage`), edges trimmed."""
     s = re.sub(r"[^\w\- ]", "", text.strip().lower())
@@ -107,10 +120,15 @@ def slugify(text: str) -> str:
     return s or "section"
 
 
+_INFO_SET = frozenset(_INFO_WORDS)
+_INFO_MAX_WORDS = max(len(w.split()) for w in _INFO_WORDS)
+
+
 def is_info_label(label: str) -> bool:
+    """A heading or label that introduces information (Meaning, Impact, Symptoms...)."""
     words = re.sub(r"[^\w ]", " ", label.lower()).split()
-    text = " ".join(words)
-    return any(text == w or text.startswith(w + " ") for w in _INFO_WORDS)
+    return any(" ".join(words[:n]) in _INFO_SET
+               for n in range(1, min(len(words), _INFO_MAX_WORDS) + 1))
 
 
 def is_command_line(text: str) -> bool:
@@ -357,6 +375,7 @@ class _Sec:
     duration: str | None = None
     body: list[str] = field(default_factory=list)
     meta: bool = False
+    anchor: str | None = None  # an explicit `{#id}`, used as the slug
 
 
 @dataclass
@@ -452,16 +471,18 @@ class _Walker:
 
     def _heading(self, level: int, title: str, line: int | None, index: int) -> None:
         self.label, self.pending_text, self.last_step, self.item = "", None, None, None
+        title, anchor = split_anchor(title)
         self.info = self.heading_info = is_info_label(_strip_decor(title))
         if index == self.title_index:
             self.secs[0].title, self.secs[0].line = title, line
+            self.secs[0].anchor = anchor
             self.title_parent = (title,)
             self.secs[0].body.append(title)
             return
         while self.stack and self.secs[self.stack[-1]].level >= level:
             self.stack.pop()
         parents = self.title_parent + tuple(self.secs[j].title for j in self.stack)
-        sec = _Sec(title, level, line, parents)
+        sec = _Sec(title, level, line, parents, anchor=anchor)
         sec.body.append(title)
         sec.alerts.extend(heading_alerts(title))
         m = _HEADING_SEVERITY.search(title)
@@ -609,8 +630,6 @@ class _Walker:
         self.steps.append((self.cur, step))
 
 
-_MD_TITLE: dict[int, str] = {}  # the title heading's raw Markdown, code spans kept
-
 _IMPERATIVE = {"run", "execute", "type", "enter", "issue", "use", "try", "check", "restart",
                "start", "stop", "delete", "remove", "kill", "invoke", "call", "open",
                "connect", "verify", "confirm", "get", "list", "inspect", "look", "then",
@@ -639,7 +658,7 @@ def _title_heading(tokens: list[Token]) -> tuple[int | None, str | None]:
     heads = [(i, t) for i, t in enumerate(tokens) if t.type == "heading_open"]
     if len(heads) >= 2 and heads[0][1].tag == "h1" and sum(t.tag == "h1" for _, t in heads) == 1:
         i = heads[0][0]
-        return i, _plain_inline(tokens[i + 1])
+        return i, split_anchor(_plain_inline(tokens[i + 1]))[0]
     return None, None
 
 
@@ -657,9 +676,8 @@ def parse_runbook(text: str, file: str, *, source: Path | None = None,
         problems.append(Problem(file, f"cannot parse Markdown: {exc}"))
         tokens = []
     title_index, doc_title = _title_heading(tokens)
-    _MD_TITLE.clear()
-    if title_index is not None:
-        _MD_TITLE[title_index] = tokens[title_index + 1].content
+    # the title heading as written, code spans kept: "# `pg_xid_wraparound` Saturation"
+    title_markdown = tokens[title_index + 1].content if title_index is not None else ""
     stem = file.rsplit("/", 1)[-1].removesuffix(".md")
     title = str(front.get("title") or doc_title or stem)
     walker = _Walker(tokens, title, title_index)
@@ -673,21 +691,27 @@ def parse_runbook(text: str, file: str, *, source: Path | None = None,
     own_blocks = {k for k, _ in walker.blocks}
     keep_top = 0 in own_steps or 0 in own_blocks or top.meta or (
         len(secs) == 1 and body.strip() != "")
-    # extent: a section encloses the sections after it with a deeper level
-    ends: list[int] = []
-    for k, sec in enumerate(secs):
-        j = k + 1
-        while j < len(secs) and (k == 0 or secs[j].level > sec.level):
-            j += 1
-        ends.append(j)
+    # extent: a section encloses the sections after it with a deeper level. One pass
+    # with a stack of open sections (linear: 10,000 headings parse in well under 1 s).
+    ends = [len(secs)] * len(secs)
+    parent = [-1] * len(secs)  # nearest enclosing heading section, -1 for none
+    open_: list[int] = []
+    for k in range(1, len(secs)):
+        while open_ and secs[open_[-1]].level >= secs[k].level:
+            ends[open_.pop()] = k
+        parent[k] = open_[-1] if open_ else -1
+        open_.append(k)
     order = [k for k in range(len(secs)) if k > 0 or keep_top]
     slugs: dict[str, int] = {}
     sections: list[Section] = []
-    top_level: list[int] = []
-    for k in order:
-        enclosed = any(o < k < ends[o] for o in order if o != k)
-        if not enclosed:
-            top_level.append(k)
+    top_level = {0} if keep_top else {k for k in order if parent[k] == -1}
+    # steps and blocks come in document order with owners that never decrease, so a
+    # section's are one slice: [first owned by k, first owned at or after its end)
+    frozen = [st.freeze() for _, st in walker.steps]
+    step_owner = [o for o, _ in walker.steps]
+    block_owner = [o for o, _ in walker.blocks]
+    block_list = [b for _, b in walker.blocks]
+    inherited: dict[int, list[str]] = {}
     all_alerts = {a.lower() for k in order for a in secs[k].alerts}
     # The file's own alert: a lone H1 that is a name (`# KubePodCrashLooping`), a front
     # matter title that is one, or the file's name; every section of it inherits it.
@@ -696,7 +720,7 @@ def parse_runbook(text: str, file: str, *, source: Path | None = None,
         file_alerts = heading_alerts(doc_title)
     if not file_alerts and title_index is not None and doc_title:
         # "# `pg_xid_wraparound` Saturation Alert": the name is the code span
-        file_alerts = [w for w in re.findall(r"`([^`]+)`", _MD_TITLE.get(title_index, ""))
+        file_alerts = [w for w in re.findall(r"`([^`]+)`", title_markdown)
                        if looks_like_alert_name(w)][:1]
     if not file_alerts and front.get("title"):
         file_alerts = heading_alerts(str(front["title"]))
@@ -707,16 +731,14 @@ def parse_runbook(text: str, file: str, *, source: Path | None = None,
         file_alerts = [stem.split(".")[0]]
     for k in order:
         sec = secs[k]
-        base = slugify(sec.title)
+        base = sec.anchor or slugify(sec.title)
         n = slugs.get(base, 0)
         slugs[base] = n + 1
         slug = base if n == 0 else f"{base}-{n}"
-        alerts = list(sec.alerts)
-        if not alerts:  # sections below an alert's heading are about that alert too
-            for o in reversed([o for o in order if o < k < ends[o] and o != 0]):
-                if secs[o].alerts:
-                    alerts = list(secs[o].alerts)
-                    break
+        # sections below an alert's heading are about that alert too
+        alerts = list(sec.alerts) or list(inherited.get(parent[k], [])) if k else list(
+            sec.alerts)
+        inherited[k] = list(sec.alerts) or list(inherited.get(parent[k], [])) if k else []
         for a in file_alerts:
             if a.lower() not in {x.lower() for x in alerts}:
                 alerts.append(a)
@@ -726,8 +748,9 @@ def parse_runbook(text: str, file: str, *, source: Path | None = None,
                 if a.lower() not in all_alerts and a not in alerts:
                     alerts.append(a)
                     explicit.append(a)
-        steps = tuple(s.freeze() for o, s in walker.steps if k <= o < ends[k])
-        blocks = tuple(b for o, b in walker.blocks if k <= o < ends[k])
+        steps = tuple(frozen[bisect_left(step_owner, k):bisect_left(step_owner, ends[k])])
+        blocks = tuple(block_list[bisect_left(block_owner, k):bisect_left(block_owner,
+                                                                          ends[k])])
         body_text = "\n".join(p for o in range(k, ends[k]) for p in secs[o].body if p)
         sections.append(Section(
             file=file, slug=slug, title=sec.title, level=sec.level,
