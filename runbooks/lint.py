@@ -70,7 +70,9 @@ def _section_problems(rb: Runbook, sec: Section, env: Mapping[str, str],
         # a section holding only config, PromQL or output still says something
         empty = not sec.body.replace(sec.title, "").strip() and not sec.blocks
         pointer = "](" in _raw_links(rb, sec)  # "moved to [...](...)": steps live there
-        covered = any(other.steps for other in rb.sections)  # the file is its runbook
+        mine = {a.lower() for a in sec.alerts}
+        covered = any(other.steps and mine & {a.lower() for a in other.alerts}
+                      for other in rb.sections)  # another section about it has the steps
         if sec.alerts and (covered or pointer):
             return out
         if sec.alerts or empty:

@@ -248,7 +248,7 @@ def _relevant(words: list[str], hits: set[str]) -> bool:
     if conditions:  # `TaskQueueStuck`: "stuck" alone is some other thing stuck
         return found >= 1
     # `ZooKeeperEnsembleSplit`, no condition we know: most of its words
-    return 2 * found >= len(specific) + (1 if len(specific) > 2 else 0)
+    return 2 * found > len(specific)
 
 
 def _bm25(words: list[str], text: str, fld: _Field, length: int) -> tuple[float, float]:
