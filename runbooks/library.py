@@ -94,7 +94,7 @@ def _read(entry: Path | Traversable, name: str, bundled: bool,
             return Problem(name, f"skipped: {st.st_size} bytes, over the {max_bytes}-byte "
                                  "limit for a runbook")
     try:
-        with (entry.open("rb") if isinstance(entry, Path) else entry.open("rb")) as fh:
+        with entry.open("rb") as fh:
             data = fh.read(max_bytes + 1)
     except OSError as exc:
         return Problem(name, f"cannot read: {exc.strerror or exc}")

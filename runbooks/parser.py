@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -346,9 +347,9 @@ def looks_like_alert_name(word: str) -> bool:
     """
     if not _CAMEL.match(word.replace("_", "a")) or len(word) < 4:
         return False
-    humps = sum(1 for a, b in zip(word, word[1:]) if a.islower() and b.isupper())
-    if "_" in word.strip("_"):
-        return word.lower() == word and word.count("_") >= 1 and len(word) >= 6
+    if "_" in word.strip("_"):  # `pg_xid_wraparound`; `dry_run` is a setting
+        return word.lower() == word and word.strip("_").count("_") >= 2
+    humps = sum(1 for a, b in pairwise(word) if a.islower() and b.isupper())
     return humps >= 1 and sum(c.isupper() for c in word) >= 2
 
 
@@ -556,10 +557,9 @@ class _Walker:
             sec.severity = value.replace("`", "").strip()
         elif key in _DURATION_KEYS and value:
             sec.duration = value.replace("`", "").strip()
-        elif key in _NOTE_KEYS:
-            return True  # describes the alert; not metadata we keep, never a step
         else:
-            return False
+            # `*Message*:`, `**Threshold**:` describe the alert: notes, never steps
+            return key in _NOTE_KEYS
         sec.meta = True
         return True
 

@@ -192,8 +192,8 @@ def measure() -> Figures:
 
 
 def report(fig: Figures) -> str:
-    lines = [f"corpus: {len({rb.file.split('/')[0] for rb in library().runbooks if not rb.bundled})}"
-             f" teams, {sum(not rb.bundled for rb in library().runbooks)} files"]
+    own = [rb for rb in library().runbooks if not rb.bundled]
+    lines = [f"corpus: {len({rb.file.split('/')[0] for rb in own})} teams, {len(own)} files"]
     lines.append(f"{'figure':<58} {'value':>7}  target")
     for name, value in fig.values.items():
         target = TARGETS.get(name)
