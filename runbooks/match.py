@@ -4,9 +4,10 @@ Scores, highest first (`Match.reason` says which rule matched, `Match.name` whic
 name led there):
   100  the config maps the alert to this ref (`[runbooks.map]`), in the mapping's order
    95  the file's front matter names the alert and this section owns it
-   90  the runbook declares the alert: its lone H1 (`# KubePodCrashLooping`), a heading
-       or `Alert Name:` line, an alert table, its title or its file name; the sections
-       below inherit it
+   92  the section declares the alert itself (heading, `Alert Name:` line, alert table)
+       and has steps
+   86-90  the runbook declares the alert: its lone H1 (`# KubePodCrashLooping`), its
+       title or file name, or an enclosing section; plus the section's role below
    85  the alert's name written in a heading
    78-82  the same condition under another name: a team's `KubePodCrashLooping` answers
        `ContainerDown`, and a firing `KubePodCrashLooping` reaches the bundled
@@ -328,7 +329,11 @@ def _score(section: Section, alert: str, words: list[str],
     if name in {a.lower() for a in section.explicit_alerts}:
         return 95.0 + bonus, "front matter names the alert", alert
     if name in declared:
-        return 90.0 + bonus, "the runbook declares the alert", alert
+        own = name in {a.lower() for a in section.own_alerts}
+        if own and section.steps:  # "## Database down" with its steps: the section itself
+            return 92.0 + min(bonus, 0.0), "the section declares the alert", alert
+        # a section of a runbook about the alert: Diagnosis first, then Mitigation
+        return 86.0 + bonus, "the runbook declares the alert", alert
     if name in _normal(section.title).replace(" ", ""):
         return 85.0 + bonus, "alert name in the heading", alert
     condition = CONDITIONS.get(name)

@@ -78,7 +78,7 @@ class Section:
     source: Path | None = None
     bundled: bool = False
     doc_title: str = ""  # the file's title (front matter, lone H1 or file name)
-    declared: bool = False  # alerts were named by the file itself, not guessed from words
+    own_alerts: tuple[str, ...] = ()  # named by this section itself, not inherited
 
     @property
     def ref(self) -> str:

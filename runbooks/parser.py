@@ -340,6 +340,16 @@ def _strip_decor(title: str) -> str:
     return t.strip()
 
 
+#: two-word product names that look like alert names (`# GitLab` titles a page)
+_PRODUCTS = frozenset(w.lower() for w in (
+    "GitLab", "GitHub", "OpenShift", "OpenSearch", "ElasticSearch", "JavaScript",
+    "TypeScript", "PowerShell", "WordPress", "PagerDuty", "CloudWatch", "OpenStack",
+    "OpenTelemetry", "ClickHouse", "PgBouncer", "NetBox", "DevOps", "YouTube", "LinkedIn",
+    "HashiCorp", "DigitalOcean", "DataDog", "NewRelic", "SendGrid", "OpsGenie",
+    "StatusPage", "VictoriaMetrics", "CockroachDB", "KubeVirt", "ArgoCD", "GoLang",
+    "CentOS", "RedHat", "FreeIPA", "LibreOffice", "NextCloud", "OwnCloud", "MailChimp"))
+
+
 def looks_like_alert_name(word: str) -> bool:
     """`KubePodCrashLooping`, `etcdMembersDown`, `pg_xid_wraparound`; not `CPUs`, `Redis`.
 
@@ -349,6 +359,11 @@ def looks_like_alert_name(word: str) -> bool:
         return False
     if "_" in word.strip("_"):  # `pg_xid_wraparound`; `dry_run` is a setting
         return word.lower() == word and word.strip("_").count("_") >= 2
+    if word.lower() in _PRODUCTS:
+        return False
+    parts = re.findall(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+", word)
+    if len(parts) == 2 and parts[-1].isupper():
+        return False  # PostgreSQL, MongoDB, RabbitMQ, CoreDNS: a product, not an alert
     humps = sum(1 for a, b in pairwise(word) if a.islower() and b.isupper())
     return humps >= 1 and sum(c.isupper() for c in word) >= 2
 
@@ -716,7 +731,9 @@ def parse_runbook(text: str, file: str, *, source: Path | None = None,
     # The file's own alert: a lone H1 that is a name (`# KubePodCrashLooping`), a front
     # matter title that is one, or the file's name; every section of it inherits it.
     file_alerts: list[str] = []
-    if title_index is not None and doc_title:
+    if fm_alerts:
+        pass  # the front matter said which alerts; nothing to guess
+    elif title_index is not None and doc_title:
         file_alerts = heading_alerts(doc_title)
     if not file_alerts and title_index is not None and doc_title:
         # "# `pg_xid_wraparound` Saturation Alert": the name is the code span
@@ -757,7 +774,7 @@ def parse_runbook(text: str, file: str, *, source: Path | None = None,
             parents=sec.parents if k else (), alerts=tuple(alerts),
             explicit_alerts=tuple(explicit), severity=sec.severity, duration=sec.duration,
             steps=steps, blocks=blocks, body=body_text, line=sec.line, source=source,
-            bundled=bundled, doc_title=title, declared=bool(alerts)))
+            bundled=bundled, doc_title=title, own_alerts=tuple(sec.alerts)))
     return Runbook(file=file, title=title, sections=tuple(sections), alerts=tuple(fm_alerts),
                    variables=tuple(fm_vars), problems=tuple(problems), source=source,
                    bundled=bundled, blocks=tuple(b for _, b in walker.blocks))
