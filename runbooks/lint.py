@@ -49,37 +49,47 @@ def missing_commands(code: str, path: str | None = None) -> list[str]:
     return missing
 
 
-def _raw_links(rb: Runbook, sec: Section) -> str:
+def _raw_section(rb: Runbook, sec: Section, cache: dict[str, list[str]]) -> str:
     """The section's own Markdown lines, to see whether it only points elsewhere."""
     if rb.source is None or sec.line is None:
         return ""
-    try:
-        lines = rb.source.read_text(encoding="utf-8").split("\n")
-    except (OSError, UnicodeDecodeError):
-        return ""
+    if rb.file not in cache:
+        try:
+            cache[rb.file] = rb.source.read_text(encoding="utf-8").split("\n")
+        except (OSError, UnicodeDecodeError):
+            cache[rb.file] = []
+    lines = cache[rb.file]
     following = [s.line for s in rb.sections if s.line and s.line > sec.line]
     end = min(following) - 1 if following else len(lines)
     return "\n".join(lines[sec.line - 1:end])
 
 
-def _section_problems(rb: Runbook, sec: Section, env: Mapping[str, str],
-                      path: str | None) -> list[Problem]:
+def _section_problems(rb: Runbook, sec: Section, reported: set[str],
+                      cache: dict[str, list[str]]) -> list[Problem]:
+    """An alert with no steps anywhere in its runbook (once per alert), an empty section.
+
+    Not problems: a section of information next to the sections with the alert's steps,
+    a section that points to the runbook elsewhere ("moved to [...](...)"), a section
+    holding only config, PromQL or output (it says something; it just runs nothing).
+    """
     where = _where(rb, sec.line)
     out: list[Problem] = []
-    if not sec.steps:
-        # a section holding only config, PromQL or output still says something
-        empty = not sec.body.replace(sec.title, "").strip() and not sec.blocks
-        pointer = "](" in _raw_links(rb, sec)  # "moved to [...](...)": steps live there
-        mine = {a.lower() for a in sec.alerts}
+    if sec.steps:
+        return out
+    empty = not sec.body.replace(sec.title, "").strip() and not sec.blocks
+    mine = {a.lower() for a in sec.alerts}
+    if mine:
         covered = any(other.steps and mine & {a.lower() for a in other.alerts}
                       for other in rb.sections)  # another section about it has the steps
-        if sec.alerts and (covered or pointer):
+        if covered or mine <= reported or "](" in _raw_section(rb, sec, cache):
             return out
-        if sec.alerts or empty:
-            why = "names alerts " + ", ".join(sec.alerts) if sec.alerts else "is empty"
-            out.append(Problem(where, f"section {sec.ref} {why} but has no steps", sec.line))
-        elif not is_info_label(sec.title) and not any(is_info_label(p) for p in sec.parents):
-            out.append(Problem(where, f"section {sec.ref} has no steps", sec.line, "warning"))
+        reported.update(mine)
+        out.append(Problem(where, f"section {sec.ref} names alerts {', '.join(sec.alerts)} "
+                                  "but has no steps", sec.line))
+    elif empty:
+        out.append(Problem(where, f"section {sec.ref} is empty but has no steps", sec.line))
+    elif not is_info_label(sec.title) and not any(is_info_label(p) for p in sec.parents):
+        out.append(Problem(where, f"section {sec.ref} has no steps", sec.line, "warning"))
     return out
 
 
@@ -130,9 +140,11 @@ def lint_library(library: Library, *, env: Mapping[str, str] | None = None,
     env = os.environ if env is None else env
     problems = list(library.all_problems())
     tools: set[str] = set()
+    cache: dict[str, list[str]] = {}
     for rb in library.runbooks:
+        reported: set[str] = set()
         for sec in rb.sections:
-            problems.extend(_section_problems(rb, sec, env, path))
+            problems.extend(_section_problems(rb, sec, reported, cache))
         problems.extend(_command_problems(rb, env, path, set(), tools))
     for alert, refs in (mapping or {}).items():
         for ref in refs:

@@ -329,8 +329,8 @@ def _score(section: Section, alert: str, words: list[str],
     if name in {a.lower() for a in section.explicit_alerts}:
         return 95.0 + bonus, "front matter names the alert", alert
     if name in declared:
-        own = name in {a.lower() for a in section.own_alerts}
-        if own and section.steps:  # "## Database down" with its steps: the section itself
+        itself = name in {a.lower() for a in section.own_alerts}
+        if itself and section.steps:  # "## Database down" with its steps: the section itself
             return 92.0 + min(bonus, 0.0), "the section declares the alert", alert
         # a section of a runbook about the alert: Diagnosis first, then Mitigation
         return 86.0 + bonus, "the runbook declares the alert", alert
