@@ -431,6 +431,9 @@ class _Walker:
         self.last_step: _StepB | None = None
         self.item: _StepB | None = None
         self.list_depth = 0
+        #: list depth whose items are steps: 1, or one deeper than a heading written
+        #: inside a list item (`- #### PostgreSQLDown` with its steps nested below)
+        self.step_depth = 1
         self.row: list[Token] | None = None
         self.row_line: int | None = None
         self.in_tbody = False
@@ -459,9 +462,12 @@ class _Walker:
                 self.list_depth += 1
             elif t in {"bullet_list_close", "ordered_list_close"}:
                 self.list_depth -= 1
-            elif t == "list_item_open" and self.list_depth == 1:
+                if self.list_depth < self.step_depth - 1:
+                    self.step_depth = max(1, self.list_depth + 1)
+            elif t == "list_item_open" and self.list_depth == self.step_depth:
                 self.item = _StepB([], line, self.label, self.heading, info=self.info)
-            elif t == "list_item_close" and self.list_depth == 1 and self.item is not None:
+            elif (t == "list_item_close" and self.list_depth == self.step_depth
+                  and self.item is not None):
                 self._finish_item()
             elif t == "inline":
                 self._inline(tok, toks[i - 1] if i else None)
@@ -488,6 +494,8 @@ class _Walker:
     def _heading(self, level: int, title: str, line: int | None, index: int) -> None:
         self.label, self.pending_text, self.last_step, self.item = "", None, None, None
         title, anchor = split_anchor(title)
+        if self.list_depth:  # a heading inside a list item: its steps are nested deeper
+            self.step_depth = self.list_depth + 1
         self.info = self.heading_info = is_info_label(_strip_decor(title))
         if index == self.title_index:
             self.secs[0].title, self.secs[0].line = title, line
@@ -581,7 +589,7 @@ class _Walker:
     def _item_inline(self, tok: Token, content: str, line: int | None) -> None:
         item = self.item
         assert item is not None
-        depth = self.list_depth
+        depth = self.list_depth - self.step_depth + 1
         text = content
         if not item.lines and depth == 1:
             m = re.match(r"^\[([ xX])\]\s+", text)

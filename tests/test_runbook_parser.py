@@ -364,3 +364,21 @@ def test_lint_errors_stay_for_real_problems(tmp_path: Path) -> None:
     assert any("unknown placeholder $HEALTH_URL" in m for m in errors)
     assert any("a.md#diskfull names alerts DiskFull but has no steps" in m for m in errors)
     assert not any("moved.md" in m for m in errors)  # a pointer elsewhere is not empty
+
+
+def test_headings_inside_list_items_keep_their_nested_steps() -> None:
+    """`- #### AlertName` followed by nested bullets, as some alert charts write them."""
+    text = ("## Database alerts\n\n- #### PostgresDown\n  - Describe the CR and restart the pods\n"
+            "  - Check pod status: `kubectl describe pod pg-0 -n db`\n"
+            "- #### PostgresTooManyConnections | PostgresHighQPS\n"
+            "  - Increase `max_connections`\n\n## After\n\n1. `df -h`\n")
+    rb = parse_runbook(text, "remedy.md")
+    down = section(rb, "postgresdown")
+    assert down.alerts == ("PostgresDown",)
+    assert [s.text for s in down.steps] == [
+        "Describe the CR and restart the pods", "Check pod status: `kubectl describe pod pg-0 -n db`"]
+    assert codes(down) == ["kubectl describe pod pg-0 -n db"]
+    many = section(rb, "postgrestoomanyconnections-postgreshighqps")
+    assert many.alerts == ("PostgresTooManyConnections", "PostgresHighQPS")
+    assert len(many.steps) == 1
+    assert codes(section(rb, "after")) == ["df -h"]
