@@ -376,7 +376,8 @@ def test_headings_inside_list_items_keep_their_nested_steps() -> None:
     down = section(rb, "postgresdown")
     assert down.alerts == ("PostgresDown",)
     assert [s.text for s in down.steps] == [
-        "Describe the CR and restart the pods", "Check pod status: `kubectl describe pod pg-0 -n db`"]
+        "Describe the CR and restart the pods",
+        "Check pod status: `kubectl describe pod pg-0 -n db`"]
     assert codes(down) == ["kubectl describe pod pg-0 -n db"]
     many = section(rb, "postgrestoomanyconnections-postgreshighqps")
     assert many.alerts == ("PostgresTooManyConnections", "PostgresHighQPS")
