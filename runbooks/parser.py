@@ -86,7 +86,8 @@ _HEADING_DURATION = re.compile(
     r"\(([^()]*\d[^()]*?\b(?:s|sec|secs|seconds?|m|mins?|minutes?|h|hrs?|hours?)\b[^()]*)\)",
     re.I)
 _HEADING_SEVERITY = re.compile(r"\b(P[0-4]|SEV-?[0-4])\b", re.I)
-_PROMPT = re.compile(r"^\s*(?:[\w.-]+@[\w.-]+(?::[^$\s]*)?\s?)?\$\s+(.*)$")
+#: `$ cmd`, `user@host:~$ cmd`, `worker$ cmd`
+_PROMPT = re.compile(r"^\s*(?:[\w.-]+@[\w.-]+(?::[^$\s]*)?\s?|[\w.-]+)?\$\s+(.*)$")
 _INFO_WORDS = ("overview", "background", "context", "symptoms", "symptom", "impact",
                "summary", "introduction", "about", "description", "contacts", "contact",
                "escalation", "references", "links", "see also", "related", "notes", "note",
