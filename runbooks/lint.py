@@ -1,16 +1,16 @@
 """Problems in a runbook library, for `opsdash runbooks lint` (non-zero exit on errors).
 
-Errors: unreadable or undecodable files, missing runbook folders, a section that names
-an alert (or has no text at all) but no steps, a `$VAR` placeholder that the runbook
-neither declares (front matter `vars:`) nor assigns and the environment does not set,
-a shell command that cannot be split (unbalanced quotes), a command word not found on
-PATH, and a config mapping to an unknown ref.
-Warnings (printed, exit 0): other sections without steps, unless their title says they
-are informational (Overview, Symptoms, Contacts, ...), and shadowed files.
-
-Commands not on PATH are errors as the issue asks: lint answers "will these steps run
-on this host?". Bundled runbooks call docker, psql, redis-cli, curl and coreutils; a
-host without one of them gets that error, which is the truth about that host.
+Errors are real problems in a file, never the parser's guesses gone wrong: unreadable,
+undecodable, oversized or non-regular files, missing runbook folders, an alert that a
+runbook names but gives no steps for anywhere (reported once per alert and file; a
+section that only points elsewhere, "moved to [...](...)", is not one), an empty section,
+a `$VAR` placeholder that the runbook neither declares (front matter `vars:`) nor assigns
+and the environment does not set, a shell command that cannot be split (unbalanced
+quotes), and a config mapping to an unknown ref.
+Warnings (printed, exit 0): a command word not found on PATH (once per tool: whether a
+host has kubectl is the host's business, not the runbook's), other sections without
+steps unless their title says they are informational (Overview, Symptoms, Contacts,
+...), and shadowed files. A section holding only config, PromQL or output is not empty.
 """
 
 from __future__ import annotations

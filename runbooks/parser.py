@@ -1,26 +1,44 @@
 """Markdown runbooks, as people write them, into Sections and Steps (markdown-it tokens).
 
-No configuration: the parser walks the token stream and recognises
-- sections: every heading (H1-H4, numbered or with emoji) encloses what follows it up
-  to the next heading of the same or a higher level; a lone H1 that only titles the
-  document is the title, not a section, unless text right under it has steps, code or
-  `**Alert**:` lines (then it is a section enclosing the whole file);
-- metadata: `**Alert**:`, `**Severity**:`, `**Expected duration**:` lines, an alert
-  name as the heading (`## HighErrorRate`), `P0:` and `(0-5 minutes)` in headings, and
-  front matter (`alerts: [A, B]`, `vars: [DATABASE_URL]`) read by a small splitter of
+No configuration: the parser walks the token stream once and recognises
+- sections: every heading (H1-H4, numbered or with emoji, even one written inside a list
+  item) encloses what follows it up to the next heading of the same or a higher level;
+  a lone H1 that only titles the document is the title, not a section, unless text
+  right under it has steps, code or `**Alert**:` lines (then it is a section enclosing
+  the whole file). `{#id}` after a heading is its anchor: the slug, never the title;
+- alert identity: front matter (`alert:`/`alerts:`), a lone H1 that is an alert name
+  (`# KubePodCrashLooping`, also ``# `pg_xid_wraparound` Saturation Alert``), a
+  front matter `title:` that is one, `Alert Name:`/`Alert:` lines in any emphasis
+  (`**Alert Name:**`, `*Alert*:`) or as a heading at any level, a table of alerts
+  (`|Name|Summary|`), a heading that is a name, an "Alert details" section naming the
+  file's alert, and last the file name (`KubeAPIDown.md`). Sections below a heading
+  about an alert inherit it. Product names (PostgreSQL, GitLab) are not alert names;
+- metadata: `**Severity**:`, `**Expected duration**:` lines, `P0:` and `(0-5 minutes)`
+  in headings, and front matter (`vars: [DATABASE_URL]`) read by a small splitter of
   our own (no YAML dependency; only `key: value`, `key: [a, b]` and `- item` lists);
-- steps: each top-level list item (nested items, paragraphs and fences inside belong to
-  it), a paragraph holding a command-shaped inline code span, a fenced command outside
-  lists (its text is the paragraph or bold label before it), a table row with a command;
-- commands: fenced bash/sh/shell/zsh, console blocks (their `$ ` lines), untagged blocks
+- steps: each list item at the step level (nested items, paragraphs and fences inside
+  belong to it), a paragraph that asks to run its inline command (not one that names a
+  command in passing: "you can use `redis-cli --bigkeys` to find out"), a fenced
+  command outside lists (its text is the paragraph or bold label before it), a table
+  row with a command;
+- commands, judged line by line with the fence's tag as a hint: console transcripts
+  (`$ `, `host$ `, `user@host:~$ ` prompts; their other lines are expected output),
+  `db=# ` transcripts as SQL and `host:port> ` lines as `redis` commands whatever the
+  tag, bash/sh/shell fences without their `key: value` config lines, untagged blocks
   whose every line starts like a command, `sql` blocks, and inline code that is a
   command line (a known command or a path, with arguments);
-- not commands: text/log/json/yaml/... blocks, untagged blocks that do not look like
-  commands, console blocks without prompts. They are kept as Blocks all the same.
-Lists under an informational heading or label (Symptoms, Overview, Possible causes,
-Contacts, ...) are notes, not steps, unless they hold a command.
+- not commands: text/log/json/yaml/promql/... blocks, untagged blocks that do not look
+  like commands, console blocks without prompts (PromQL, copied alert labels), comment
+  and blank lines. They are kept as Blocks all the same.
+Lists under an informational heading or label (Meaning, Impact, Symptoms, Background,
+Detection, Overview, Possible causes, Contacts, ...) are notes, not steps, unless they
+hold a command; a paragraph ending in ":" ("Other things to check:") does not turn a
+heading's notes into steps or its steps into notes. `*Message*:`/`**Threshold**:` lines
+describe the alert and are notes.
 
 `parse_runbook` never raises: whatever the text, you get a Runbook (maybe with problems).
+It is linear in the size of the document: 10,000 headings or a 2,000-column table parse
+in well under a second, about half of it markdown-it's own tokenising.
 """
 
 from __future__ import annotations
