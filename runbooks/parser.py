@@ -226,12 +226,41 @@ def _transcript(code: str, prompt: re.Pattern[str],
     return "\n".join(out) if out else None
 
 
+_CRON_LINE = re.compile(r"^\s*(?:[\d*/,-]+\s+){5}\S")  # `0 2 * * 0 docker system prune`
+_CONFIG_OPEN = re.compile(r"^\s*[/~*.\w-]*[/*][^\s{]*\s*\{\s*$")  # `/var/log/app/*.log {`
+
+
 def _drop_config_lines(code: str) -> str:
-    """Shell fences holding `key: value` lines (copied labels, YAML): keep only commands."""
-    kept = [ln for ln in code.split("\n")
-            if not (_YAML_LINE.match(ln) and not _line_is_command(ln)
-                    and not ln.rstrip().endswith("\\"))]
+    """A shell fence's lines that are not commands: `key: value` lines (copied labels,
+    YAML), a config file's `/path/*.log { ... }` stanza, crontab entries typed into
+    `crontab -e`. Keep only the commands."""
+    kept: list[str] = []
+    depth = 0
+    for ln in code.split("\n"):
+        if depth:
+            depth += ln.count("{") - ln.count("}")
+            continue
+        if _CONFIG_OPEN.match(ln):  # no shell line is `/path/*.log {`
+            depth = 1
+            continue
+        if _YAML_LINE.match(ln) and not _line_is_command(ln) and not ln.rstrip().endswith("\\"):
+            continue
+        if _CRON_LINE.match(ln):
+            continue
+        kept.append(ln)
     return "\n".join(kept)
+
+
+_OUTPUT_INTRO = re.compile(r"(?i)\b(output|you (?:will|should) see|prints?|returns?|"
+                           r"the result)\b[^:]*:\s*$|^(?:sample|example|expected)?\s*output\b")
+_ASK = re.compile(r"(?i)\b(run|execute|type|enter|use|issue|check)\b")
+
+
+def introduces_output(text: str) -> bool:
+    """"Output:", "You should see output like:": the block after it is what a command
+    printed, whatever its fence says."""
+    text = text.strip()
+    return bool(text.endswith(":") and _OUTPUT_INTRO.search(text) and not _ASK.search(text))
 
 
 def classify_block(info: str, code: str, line: int | None) -> tuple[Block, Command | None]:
@@ -652,6 +681,9 @@ class _Walker:
 
     def _code(self, info: str, content: str, line: int | None) -> None:
         block, command = classify_block(info, content, line)
+        if command is not None and self.item is None and self.pending_text is not None \
+                and introduces_output(self.pending_text) and not _prompt_lines(content):
+            block, command = Block(block.lang, block.code, block.line, False), None
         self.blocks.append((self.cur, block))
         self.secs[self.cur].body.append(content if command else "")
         if self.item is not None:

@@ -383,3 +383,20 @@ def test_headings_inside_list_items_keep_their_nested_steps() -> None:
     assert many.alerts == ("PostgresTooManyConnections", "PostgresHighQPS")
     assert len(many.steps) == 1
     assert codes(section(rb, "after")) == ["df -h"]
+
+
+def test_a_fence_after_output_is_output_whatever_its_tag() -> None:
+    rb = parse_runbook("## Status\n\n```shell\nkubectl cnpg status x\n```\n\nOutput:\n\n"
+                       "```shell\nCluster in healthy state\nName:   x\n```\n", "s.md")
+    assert codes(rb.sections[0]) == ["kubectl cnpg status x"]
+    assert [b.runnable for b in rb.sections[0].blocks] == [True, False]
+
+
+def test_config_stanzas_and_crontab_entries_in_a_shell_fence_are_not_commands() -> None:
+    _, cmd = classify_block("bash", "sudo apt-get install logrotate\n/var/log/app/*.log {\n"
+                            "    daily\n    postrotate\n        systemctl reload app\n"
+                            "    endscript\n}\n", 1)
+    assert cmd is not None and cmd.code == "sudo apt-get install logrotate"
+    _, cmd = classify_block("bash", "crontab -e\n\n# weekly\n0 2 * * 0 docker system prune -af\n",
+                            1)
+    assert cmd is not None and "docker system prune" not in cmd.code
