@@ -171,9 +171,19 @@ def _is_condition(word: str) -> bool:
     return any(g[0] in _CONDITION for g in _groups(word))
 
 
+_PATTERNS: dict[str, re.Pattern[str]] = {}
+
+
 def _contains(text: str, phrase: str) -> bool:
-    return re.search(r"(?<![a-z0-9])" + re.escape(phrase) + r"(?:s|es)?(?![a-z0-9])", text)\
-        is not None
+    """The phrase as whole words (plural allowed); a plain substring test first, as most
+    texts do not hold it at all."""
+    if phrase not in text:
+        return False
+    pattern = _PATTERNS.get(phrase)
+    if pattern is None:
+        pattern = _PATTERNS[phrase] = re.compile(
+            r"(?<![a-z0-9])" + re.escape(phrase) + r"(?:s|es)?(?![a-z0-9])")
+    return pattern.search(text) is not None
 
 
 def _normal(text: str) -> str:
@@ -300,8 +310,8 @@ def _heading_score(words: list[str], title: str, fld: _Field, *, context: str = 
     return score
 
 
-def _body_score(words: list[str], body: str, fld: _Field) -> float:
-    text = _normal(body)
+def _body_score(words: list[str], text: str, fld: _Field) -> float:
+    """1-30 for the alert's words in a section's (normalised) text, by BM25."""
     hits = {w for w in words if any(_contains(text, p) for p in _group(w))}
     if not hits or not _relevant(words, hits):
         return 0.0
@@ -321,8 +331,8 @@ def canonical_for(alert: str) -> str | None:
     return None
 
 
-def _score(section: Section, alert: str, words: list[str],
-           idx: _Index) -> tuple[float, str, str]:
+def _score(section: Section, alert: str, words: list[str], idx: _Index,
+           n: int) -> tuple[float, str, str]:
     name = alert.lower()
     bonus = _role_bonus(section)
     declared = {a.lower() for a in section.alerts}
@@ -355,7 +365,7 @@ def _score(section: Section, alert: str, words: list[str],
         doc = _heading_score(words, context, idx.headings, pattern=pattern)
         if doc:
             return round(doc - 2 + bonus, 1), "alert words in the runbook's title", alert
-    body = _body_score(words, section.body, idx.bodies)
+    body = _body_score(words, idx.bodies.texts[n], idx.bodies)
     if body:
         return body, "alert words in the text", alert
     return 0.0, "", ""
@@ -385,7 +395,7 @@ def match(library: Library, alert: str, mapping: Mapping[str, Sequence[str]] | N
         order.setdefault(sec.ref, n)
         if sec.ref in results:
             continue
-        score, reason, name = _score(sec, alert, words, idx)
+        score, reason, name = _score(sec, alert, words, idx, n)
         if score > 0:
             results[sec.ref] = Match(sec, score, reason, name)
 

@@ -60,10 +60,14 @@ def section(rb: Runbook, slug: str) -> Section:
 
 
 def commands_of(rb: Runbook) -> list[str]:
+    """What would run: each command's code without its comment lines (a `# ...` line in
+    a shell block is shown, never executed)."""
     seen: dict[tuple[int | None, str], str] = {}
     for sec in rb.sections:
         for cmd in sec.commands:
-            seen[(cmd.line, cmd.code)] = cmd.code
+            code = cmd.code if cmd.lang != "bash" else "\n".join(
+                ln for ln in cmd.code.split("\n") if not ln.lstrip().startswith("#"))
+            seen[(cmd.line, cmd.code)] = code
     return list(seen.values())
 
 
