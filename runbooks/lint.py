@@ -1,13 +1,15 @@
 """Problems in a runbook library, for `opsdash runbooks lint` (non-zero exit on errors).
 
 Errors are real problems in a file, never the parser's guesses gone wrong: unreadable,
-undecodable, oversized or non-regular files, missing runbook folders, an alert that a
+undecodable, oversized or non-regular files, missing runbook folders, a code fence that
+is never closed, a link to a runbook here that has no such section, an alert that a
 runbook names but gives no steps for anywhere (reported once per alert and file; a
 section that only points elsewhere, "moved to [...](...)", is not one), an empty section,
 a `$VAR` placeholder that the runbook neither declares (front matter `vars:`) nor assigns
 and the environment does not set, a shell command that cannot be split (unbalanced
 quotes), and a config mapping to an unknown ref.
-Warnings (printed, exit 0): a command word not found on PATH (once per tool: whether a
+Warnings (printed, exit 0): a link to a runbook not in the folders (it may live
+elsewhere), a command word not found on PATH (once per tool: whether a
 host has kubectl is the host's business, not the runbook's), other sections without
 steps unless their title says they are informational (Overview, Symptoms, Contacts,
 ...), and shadowed files. A section holding only config, PromQL or output is not empty.
@@ -16,12 +18,15 @@ steps unless their title says they are informational (Overview, Symptoms, Contac
 from __future__ import annotations
 
 import os
+import posixpath
+import re
 import shutil
 from collections.abc import Mapping, Sequence
+from urllib.parse import unquote
 
 from runbooks.library import Library, RunbookRefError
 from runbooks.model import Problem, Runbook, Section
-from runbooks.parser import is_info_label
+from runbooks.parser import is_info_label, slugify
 from runbooks.placeholders import dollar_placeholders
 from runbooks.shell import SHELL_BUILTINS, SHELL_KEYWORDS, command_words
 
@@ -93,6 +98,44 @@ def _section_problems(rb: Runbook, sec: Section, reported: set[str],
     return out
 
 
+def _anchor_key(anchor: str) -> str:
+    """Anchors compared loosely: GitHub writes `pods--events` where we write `pods-events`,
+    and some site generators keep a quote's HTML entity (`my-pod-shows-39-error-39`)."""
+    key = unquote(anchor).strip().lower()
+    key = re.sub(r"(?:^|-)(?:39|34|38|quot|amp|apos)(?=-|$)", "-", key)
+    return re.sub(r"-+", "-", key).strip("-")
+
+
+def _link_problems(library: Library) -> list[Problem]:
+    """Links between runbooks that lead nowhere: a missing section is an error (the
+    target runbook is here and has no such heading), a runbook missing from the folders
+    a warning (it may live outside them). Links to the web are not checked."""
+    anchors: dict[str, set[str]] = {}
+    for rb in library.runbooks:
+        keys = anchors.setdefault(rb.file, set())
+        keys.add(_anchor_key(slugify(rb.title)))
+        keys.update(_anchor_key(sec.slug) for sec in rb.sections)
+    out: list[Problem] = []
+    for rb in library.runbooks:
+        if rb.bundled:
+            continue
+        for href, line in rb.links:
+            path, _, anchor = href.partition("#")
+            path = unquote(path.split("?", 1)[0])
+            target = rb.file if not path else posixpath.normpath(
+                posixpath.join(posixpath.dirname(rb.file), path))
+            if not target.endswith(".md"):
+                continue  # a page, an image, a script: not a runbook
+            where = _where(rb, line)
+            if target not in anchors:
+                out.append(Problem(where, f"link to {href}: no runbook {target} in the runbook "
+                                          "folders", line, "warning"))
+            elif anchor and _anchor_key(anchor) not in anchors[target]:
+                out.append(Problem(where, f"broken link {href}: {target} has no section "
+                                          f"#{anchor}", line))
+    return out
+
+
 def _command_problems(rb: Runbook, env: Mapping[str, str], path: str | None,
                       seen: set[tuple[int | None, str]],
                       tools_seen: set[str] | None = None) -> list[Problem]:
@@ -146,6 +189,7 @@ def lint_library(library: Library, *, env: Mapping[str, str] | None = None,
         for sec in rb.sections:
             problems.extend(_section_problems(rb, sec, reported, cache))
         problems.extend(_command_problems(rb, env, path, set(), tools))
+    problems.extend(_link_problems(library))
     for alert, refs in (mapping or {}).items():
         for ref in refs:
             try:

@@ -114,3 +114,6 @@ class Runbook:
     source: Path | None = None
     bundled: bool = False
     blocks: tuple[Block, ...] = field(default=(), repr=False)  # every block in the file
+    #: local links as written (`database.md#database-unreachable`, `#fix`), with lines,
+    #: so lint can tell a broken reference from a link to the web
+    links: tuple[tuple[str, int | None], ...] = field(default=(), repr=False)

@@ -468,6 +468,9 @@ class _Walker:
         self.tokens = tokens
         self.title_index = title_index
         self.secs: list[_Sec] = [_Sec(doc_title, 0, None, ())]
+        self.lines: list[str] = []  # the Markdown source lines, for fence checks
+        self.unclosed: list[int | None] = []
+        self.links: list[tuple[str, int | None]] = []
         self.steps: list[tuple[int, _StepB]] = []  # (owning section, step)
         self.blocks: list[tuple[int, Block]] = []
         self.cur = 0
@@ -492,6 +495,23 @@ class _Walker:
     @property
     def heading(self) -> str:
         return self.secs[self.cur].title
+
+    def _check_closed(self, tok: Token, line: int | None) -> None:
+        """A fence markdown-it ran to the end of the file: the author never closed it."""
+        if not tok.map or not self.lines:
+            return
+        last = re.sub(r"^[\s>]*", "", self.lines[tok.map[1] - 1]).strip() \
+            if tok.map[1] - 1 < len(self.lines) else ""  # also in lists and quotes
+        if tok.map[1] - tok.map[0] < 2 or not (last.startswith(tok.markup)
+                                               and not last.strip(tok.markup[0]).strip()):
+            self.unclosed.append(line)
+
+    def _links(self, tok: Token, line: int | None) -> None:
+        for child in tok.children or []:
+            if child.type == "link_open":
+                href = str(child.attrs.get("href", ""))
+                if href and "://" not in href and not href.startswith(("mailto:", "/")):
+                    self.links.append((href, line))
 
     def run(self) -> None:
         toks = self.tokens
@@ -520,6 +540,8 @@ class _Walker:
             elif t == "inline":
                 self._inline(tok, toks[i - 1] if i else None)
             elif t in {"fence", "code_block"}:
+                if t == "fence":
+                    self._check_closed(tok, line)
                 self._code(tok.info if t == "fence" else "", tok.content, line)
             elif t == "thead_open":
                 self.in_thead, self.header = True, []
@@ -576,6 +598,7 @@ class _Walker:
     def _inline(self, tok: Token, prev: Token | None) -> None:
         sec = self.secs[self.cur]
         line = tok.map[0] + 1 if tok.map else None
+        self._links(tok, line)
         content = tok.content
         sec.body.append(_plain_inline(tok))
         if self.row is not None:
@@ -755,6 +778,7 @@ def parse_runbook(text: str, file: str, *, source: Path | None = None,
     stem = file.rsplit("/", 1)[-1].removesuffix(".md")
     title = str(front.get("title") or doc_title or stem)
     walker = _Walker(tokens, title, title_index)
+    walker.lines = body.split("\n")
     try:
         walker.run()
     except Exception as exc:  # never let one odd document stop the library loading
@@ -834,6 +858,10 @@ def parse_runbook(text: str, file: str, *, source: Path | None = None,
             explicit_alerts=tuple(explicit), severity=sec.severity, duration=sec.duration,
             steps=steps, blocks=blocks, body=body_text, line=sec.line, source=source,
             bundled=bundled, doc_title=title, own_alerts=tuple(sec.alerts)))
+    for at in walker.unclosed:
+        problems.append(Problem(file, "code fence is never closed: the rest of the file "
+                                      "reads as code", at))
     return Runbook(file=file, title=title, sections=tuple(sections), alerts=tuple(fm_alerts),
                    variables=tuple(fm_vars), problems=tuple(problems), source=source,
-                   bundled=bundled, blocks=tuple(b for _, b in walker.blocks))
+                   bundled=bundled, blocks=tuple(b for _, b in walker.blocks),
+                   links=tuple(walker.links))

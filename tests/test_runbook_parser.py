@@ -400,3 +400,21 @@ def test_config_stanzas_and_crontab_entries_in_a_shell_fence_are_not_commands() 
     _, cmd = classify_block("bash", "crontab -e\n\n# weekly\n0 2 * * 0 docker system prune -af\n",
                             1)
     assert cmd is not None and "docker system prune" not in cmd.code
+
+
+def test_lint_reports_unclosed_fences_and_broken_links_between_runbooks(tmp_path: Path) -> None:
+    from runbooks.library import load_library
+    from runbooks.lint import lint_library
+
+    (tmp_path / "db.md").write_text("## Database down\n\n1. `pg_isready -h db`\n\n"
+                                    "## Pods / Events\n\n1. `kubectl get events`\n")
+    (tmp_path / "a.md").write_text(
+        "## Fix\n\n1. See [the database](db.md#database-down), [events](db.md#pods--events),"
+        " [gone](db.md#no-such-section), [other](elsewhere/x.md), [web](https://x/y.md).\n\n"
+        "````\n$ ls -l\n```\n")
+    problems = lint_library(load_library([tmp_path], bundled=False), env={}, path="/bin")
+    errors = sorted(p.message for p in problems if p.severity == "error")
+    assert errors == ["broken link db.md#no-such-section: db.md has no section #no-such-section",
+                      "code fence is never closed: the rest of the file reads as code"]
+    warnings = [p.message for p in problems if p.severity == "warning"]
+    assert any("no runbook elsewhere/x.md" in w for w in warnings)
