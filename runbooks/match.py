@@ -46,6 +46,7 @@ import re
 import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from runbooks.library import Library, RunbookRefError
 from runbooks.model import Section
@@ -262,7 +263,19 @@ def _relevant(words: list[str], hits: set[str]) -> bool:
     return 2 * found > len(specific)
 
 
-def _bm25(words: list[str], text: str, fld: _Field, length: int) -> tuple[float, float]:
+def _hits(words: list[str], text: str) -> set[str]:
+    """The alert's words found in the text, or their synonyms; two words written as one
+    (`PgBouncer` in `PgBouncerSaturation` is "pgbouncer" in the text) count as both."""
+    if not text:
+        return set()
+    found = {w for w in words if any(_contains(text, p) for p in _group(w))}
+    for a, b in pairwise(words):
+        if (a not in found or b not in found) and _contains(text, a + b):
+            found |= {a, b}
+    return found
+
+
+def _bm25(words: list[str], hits: set[str], fld: _Field, length: int) -> tuple[float, float]:
     """(score of the matched words, best possible score) for one text of a field."""
     got = best = 0.0
     norm = K1 * (1 - B + B * length / fld.avg)
@@ -270,7 +283,7 @@ def _bm25(words: list[str], text: str, fld: _Field, length: int) -> tuple[float,
         idf = fld.idf(w) * (0.3 if w in _GENERIC else 1.0)
         top = idf * (K1 + 1) / (1 + norm)
         best += top
-        if any(_contains(text, p) for p in _group(w)):
+        if w in hits:
             got += top
     return got, best
 
@@ -285,19 +298,18 @@ def _heading_score(words: list[str], title: str, fld: _Field, *, context: str = 
     stands for the condition words when the heading or title shows it.
     """
     text, ctx = _normal(title), _normal(context)
-    hits = {w for w in words if any(_contains(text, p) for p in _group(w))}
+    hits = _hits(words, text)
     if not hits:
         return 0.0
-    around = {w for w in words if w not in hits and ctx
-              and any(_contains(ctx, p) for p in _group(w))}
+    around = _hits(words, ctx) - hits
     shown = pattern is not None and any(
         pattern.search(t.replace(" ", "")) for t in (text, ctx) if t)
     conditions = {w for w in words if _is_condition(w)} if shown else set()
     if not _relevant(words, hits | around | conditions):
         return 0.0
-    got, best = _bm25(words, text, fld, max(1, len(text.split())))
+    got, best = _bm25(words, hits, fld, max(1, len(text.split())))
     if around:
-        extra, _ = _bm25(sorted(around), ctx, fld, max(1, len(ctx.split())))
+        extra, _ = _bm25(sorted(around), around, fld, max(1, len(ctx.split())))
         got += extra / 2
     if not best or not got:
         return 0.0
@@ -312,10 +324,10 @@ def _heading_score(words: list[str], title: str, fld: _Field, *, context: str = 
 
 def _body_score(words: list[str], text: str, fld: _Field) -> float:
     """1-30 for the alert's words in a section's (normalised) text, by BM25."""
-    hits = {w for w in words if any(_contains(text, p) for p in _group(w))}
+    hits = _hits(words, text)
     if not hits or not _relevant(words, hits):
         return 0.0
-    got, best = _bm25(words, text, fld, max(1, len(text.split())))
+    got, best = _bm25(words, hits, fld, max(1, len(text.split())))
     return round(30 * got / best, 1) if best and got else 0.0
 
 
@@ -356,7 +368,10 @@ def _score(section: Section, alert: str, words: list[str], idx: _Index,
     if canonical is not None and canonical.lower() in declared:
         return 78.0 + bonus, f"{alert} is {canonical} by another name", canonical
     pattern = CONDITIONS.get(name)
-    context = section.doc_title if section.doc_title != section.title else ""
+    # what the runbook is about: its title and its file name (`pgbouncer-saturation.md`)
+    stem = re.sub(r"[-_.]+", " ", section.file.rsplit("/", 1)[-1].removesuffix(".md"))
+    title = section.doc_title if section.doc_title != section.title else ""
+    context = f"{title} {stem}".strip()
     heading = _heading_score(words, section.title, idx.headings, context=context,
                              pattern=pattern)
     if heading:

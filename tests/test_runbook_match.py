@@ -91,3 +91,13 @@ def test_a_runbook_title_gives_its_sections_context(tmp_path: Path) -> None:
                                 "1. `redis-cli --bigkeys`\n\n## Clients\n\n1. `redis-cli info`\n")
     ranked = match(load_library([tmp_path]), "RedisMemoryHigh")
     assert ranked[0].section.ref == "redis.md#debugging-tools-for-high-memory-usage"
+
+
+def test_a_runbook_file_name_and_compound_words_say_what_it_is_about(tmp_path: Path) -> None:
+    """`PgBouncerSaturation`: the file is pgbouncer-saturation.md, its title says
+    "PgBouncer connections" (one word for two of the alert's)."""
+    write(tmp_path, "gitlab/pgbouncer-saturation.md",
+          "# Sidekiq or Web/API is using most of its PgBouncer connections\n\n"
+          "## Symptoms\n\nSlow requests.\n\n## Troubleshoot\n\n1. `pgb-console -c 'show pools'`\n")
+    ranked = match(load_library([tmp_path]), "PgBouncerSaturation")
+    assert ranked[0].section.ref == "gitlab/pgbouncer-saturation.md#troubleshoot"
