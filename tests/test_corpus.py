@@ -9,18 +9,43 @@ never from the engine's output, so a figure going down is the engine getting wor
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from runbooks.library import Library, load_library
 from runbooks.lint import lint_library
 from runbooks.match import match
 from runbooks.model import Runbook, Section
 
-CORPUS = Path(__file__).parent / "corpus"
+HERE = Path(__file__).parent / "corpus"  # expectations.toml and SOURCES.toml
+
+
+def _find_corpus() -> Path | None:
+    """Where the runbook copies are. They are public teams' files fetched from their
+    repositories, so they are not committed here: the search tool's rules keep fetched
+    files out of the project's commits, data files belong in the steering repo's
+    shared/. Looked for in $OPSDASH_CORPUS, then tests/corpus/ (a developer's copy),
+    then shared/runbook-corpus/ beside the checkout (where CI has shared/)."""
+    candidates = [Path(os.environ["OPSDASH_CORPUS"])] if os.environ.get("OPSDASH_CORPUS") \
+        else []
+    candidates += [HERE, Path(__file__).resolve().parents[2] / "shared" / "runbook-corpus"]
+    for folder in candidates:
+        if any(folder.glob("*/*.md")):
+            return folder
+    return None
+
+
+CORPUS = _find_corpus() or HERE
+pytestmark = pytest.mark.skipif(
+    _find_corpus() is None,
+    reason="no runbook corpus: put the files listed in tests/corpus/SOURCES.toml in "
+           "shared/runbook-corpus/ (or tests/corpus/, or $OPSDASH_CORPUS)")
 
 #: figure -> (target, "min" or "max")
 TARGETS: dict[str, tuple[float, str]] = {
@@ -36,7 +61,7 @@ TARGETS: dict[str, tuple[float, str]] = {
 
 @cache
 def expectations() -> dict[str, Any]:
-    with (CORPUS / "expectations.toml").open("rb") as fh:
+    with (HERE / "expectations.toml").open("rb") as fh:
         return tomllib.load(fh)
 
 
@@ -213,6 +238,15 @@ def report(fig: Figures) -> str:
         lines.append(f"-- {name}:")
         lines.extend(f"   {d}" for d in items[:25])
     return "\n".join(lines)
+
+
+def test_the_corpus_is_the_one_the_expectations_were_written_for() -> None:
+    """Every file SOURCES.toml lists is there, and nothing else: figures on another set
+    of files would not mean what the targets say."""
+    with (HERE / "SOURCES.toml").open("rb") as fh:
+        listed = {f["corpus"] for f in tomllib.load(fh)["file"]}
+    found = {p.relative_to(CORPUS).as_posix() for p in CORPUS.glob("*/*.md")}
+    assert found == listed, (sorted(listed - found), sorted(found - listed))
 
 
 def test_expected_refs_exist() -> None:
