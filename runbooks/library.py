@@ -12,6 +12,7 @@ never exceptions, so one bad file hides nothing else.
 from __future__ import annotations
 
 import difflib
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
@@ -69,12 +70,38 @@ def _enclosed(sec: Section, sections: Iterable[Section]) -> bool:
         sec.level > 0 and any(o.level == 0 for o in sections))
 
 
-def _read(entry: Path | Traversable, name: str, bundled: bool) -> Runbook | Problem:
+#: a runbook is a page a person wrote; anything bigger is a mistake (a log, a dump)
+DEFAULT_MAX_BYTES = 2 * 1024 * 1024
+
+
+def _read(entry: Path | Traversable, name: str, bundled: bool,
+          max_bytes: int = DEFAULT_MAX_BYTES) -> Runbook | Problem:
+    """Parse one file, or say in one line why not: only regular files, only so big.
+
+    A FIFO named `*.md` would block the reader forever and a device would never end,
+    so anything but a regular file is refused before it is opened.
+    """
     name = safe_text(name, single_line=True)  # a file name is outside text too: refs show it
+    if isinstance(entry, Path):
+        try:
+            st = entry.stat()
+        except OSError as exc:
+            return Problem(name, f"cannot read: {exc.strerror or exc}")
+        if not stat.S_ISREG(st.st_mode):
+            kind = "a FIFO" if stat.S_ISFIFO(st.st_mode) else (
+                "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode)
+                else "a socket" if stat.S_ISSOCK(st.st_mode) else "not a regular file")
+            return Problem(name, f"skipped: {kind}, not a regular file")
+        if st.st_size > max_bytes:
+            return Problem(name, f"skipped: {st.st_size} bytes, over the {max_bytes}-byte "
+                                 "limit for a runbook")
     try:
-        data = entry.read_bytes()
+        with entry.open("rb") as fh:
+            data = fh.read(max_bytes + 1)
     except OSError as exc:
         return Problem(name, f"cannot read: {exc.strerror or exc}")
+    if len(data) > max_bytes:
+        return Problem(name, f"skipped: over the {max_bytes}-byte limit for a runbook")
     try:
         # terminal-safe once, here: no heading, step or command can carry an escape after
         text = safe_text(data.decode("utf-8"))
@@ -98,8 +125,14 @@ def bundled_files() -> list[tuple[str, Traversable]]:
     return _walk_traversable(resources.files("runbooks.bundled"))
 
 
-def load_library(dirs: Sequence[Path | str] = (), *, bundled: bool = True) -> Library:
-    """Parse every `*.md` under each dir (recursively), then the bundled runbooks."""
+def load_library(dirs: Sequence[Path | str] = (), *, bundled: bool = True,
+                 max_bytes: int = DEFAULT_MAX_BYTES) -> Library:
+    """Parse every `*.md` under each dir (recursively), then the bundled runbooks.
+
+    Files over `max_bytes` and anything that is not a regular file (FIFO, device,
+    socket) are skipped with a one-line problem each, so a stray dump or pipe in a
+    runbook folder neither blocks nor slows the dashboard.
+    """
     lib = Library()
     seen: dict[str, str] = {}
     sources: list[tuple[str, list[tuple[str, Path | Traversable]], bool]] = []
@@ -128,7 +161,7 @@ def load_library(dirs: Sequence[Path | str] = (), *, bundled: bool = True) -> Li
                         f"{origin}/{name}", f"shadowed by {seen[name]}/{name}", severity="warning"))
                 continue
             seen[name] = origin
-            result = _read(entry, name, is_bundled)
+            result = _read(entry, name, is_bundled, max_bytes)
             if isinstance(result, Problem):
                 lib.problems.append(Problem(f"{origin}/{name}" if not is_bundled else name,
                                             result.message))

@@ -95,6 +95,8 @@ class Section:
     line: int | None = None
     source: Path | None = None
     bundled: bool = False
+    doc_title: str = ""  # the file's title (front matter, lone H1 or file name)
+    own_alerts: tuple[str, ...] = ()  # named by this section itself, not inherited
 
     @property
     def ref(self) -> str:
@@ -130,3 +132,6 @@ class Runbook:
     source: Path | None = None
     bundled: bool = False
     blocks: tuple[Block, ...] = field(default=(), repr=False)  # every block in the file
+    #: local links as written (`database.md#database-unreachable`, `#fix`), with lines,
+    #: so lint can tell a broken reference from a link to the web
+    links: tuple[tuple[str, int | None], ...] = field(default=(), repr=False)
