@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from textual.command import CommandPalette
 from textual.widgets import DataTable, Static
 
@@ -95,7 +96,7 @@ async def test_p_pauses_and_the_header_says_so() -> None:
         assert "PAUSED" not in header_text(app)
 
 
-async def test_header_shows_overall_status_word_and_firing_count() -> None:
+async def test_header_names_the_firing_alerts_most_severe_first() -> None:
     app = frozen_app()
     async with app.run_test(size=(80, 24)) as pilot:
         assert "WAIT" in header_text(app)
@@ -103,8 +104,24 @@ async def test_header_shows_overall_status_word_and_firing_count() -> None:
         text = header_text(app)
         # containers has `cron` exited: ContainerDown fires (crit); host and postgres warn
         assert "CRIT" in text
-        assert "3 firing" in text
+        assert app.firing_names() == ["ContainerDown", "DiskFull", "LongRunningQuery"]
+        assert "✖ CRIT ContainerDown, DiskFull +1" in text  # what fits in 80 columns
         assert "web-1" in text
+
+
+@pytest.mark.parametrize(("names", "width", "line"), [
+    ([], 40, "no alerts firing"),
+    (["ServiceDown"], 40, "ServiceDown"),
+    (["ServiceDown", "HighLatency"], 40, "ServiceDown, HighLatency"),
+    (["ContainerDown", "DiskFull", "LongRunningQuery"], 40, "ContainerDown, DiskFull +1"),
+    (["AVeryLongAlertNameThatIsLongerThanTheRoomItself", "B"], 20,
+     "AVeryLongAlertNameThatIsLongerThanTheRoomItself +1"),
+])
+def test_the_header_line_keeps_names_that_fit_and_counts_the_rest(
+        names: list[str], width: int, line: str) -> None:
+    from tui.dashboard.widgets.header import firing_line
+
+    assert firing_line(names, width) == line
 
 
 async def test_question_mark_lists_every_binding() -> None:
@@ -137,6 +154,27 @@ async def test_command_palette_runs_the_apps_actions() -> None:
         await pilot.press("enter")
         await pilot.pause()
         assert app.paused
+
+
+async def test_the_palette_offers_the_runbook_and_reads_keys_as_keys() -> None:
+    from tui.dashboard.app import ActionCommands
+    from tui.dashboard.widgets.runbook_pane import RunbookPane
+
+    app = frozen_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await feed(pilot, states(panels(), rounds=3))
+        await pilot.press("ctrl+p")
+        assert isinstance(app.screen, CommandPalette)
+        provider = ActionCommands(app.screen_stack[0])
+        offered = {title: help_text for title, help_text, _ in provider._commands()}
+        assert offered["Runbook"] == "key: r"
+        assert offered["Help"] == "key: ?"
+        assert not any("question_mark" in h or "square_bracket" in h for h in offered.values())
+        await pilot.press(*"runbook")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert app.query(RunbookPane)  # ContainerDown fires: the pane opened for it
 
 
 async def test_command_palette_opens_a_card() -> None:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Container, Horizontal
 from textual.widgets import Footer
 
@@ -67,7 +67,7 @@ class ActionCommands(Provider):
         app = self.app
         commands: list[tuple[str, str, Callable[[], Any]]] = []
         seen: set[str] = set()
-        for key, active in self.screen.active_bindings.items():
+        for active in self.screen.active_bindings.values():
             binding = active.binding
             if not binding.description or binding.action in seen or binding.system:
                 continue
@@ -77,7 +77,8 @@ class ActionCommands(Provider):
             async def run(action: str = binding.action, node: Any = node) -> None:
                 await app.run_action(action, node)
 
-            commands.append((binding.description, f"key: {key}", run))
+            commands.append((binding.description, f"key: {app.get_key_display(binding)}",
+                             run))
         if isinstance(app, OpsdashApp):
             for card in app.grid_cards():
                 commands.append((f"Open {card.border_title}", "drill down into this card",
@@ -313,7 +314,17 @@ class OpsdashApp(App[int]):
         return self.states.get(card.panel_id)
 
     def refresh_header(self) -> None:
-        self.query_one(DashHeader).show(self.overall(), len(self.firing_alerts()), self.paused)
+        self.query_one(DashHeader).show(self.overall(), self.firing_names(), self.paused)
+
+    def firing_names(self) -> list[str]:
+        """Every firing alert's name once, most severe first, then the longest firing."""
+        alerts = sorted(self.firing_alerts(), key=lambda a: (
+            a.severity.value != "crit", a.fired_at or a.since, a.name))
+        names: list[str] = []
+        for alert in alerts:
+            if alert.name not in names:
+                names.append(alert.name)
+        return names
 
     # -- drill-downs -----------------------------------------------------------------
 
@@ -359,7 +370,10 @@ class OpsdashApp(App[int]):
         if action == "fault_menu":
             return self.faults is not None
         if action == "toggle_runbook":
-            return self.screen is self.screen_stack[0]
+            # the dashboard itself, or the command palette opened over it
+            base = self.screen_stack[0]
+            return self.screen is base or (isinstance(self.screen, CommandPalette)
+                                           and self.screen_stack[-2] is base)
         return super().check_action(action, parameters)
 
     def action_toggle_runbook(self) -> None:

@@ -318,12 +318,15 @@ class RunbookSession:
         return False
 
     def next_step(self) -> int | None:
-        """The first runnable, still pending step after the last one that ran."""
+        """The next runnable step not yet run: after the last one that ran, then from the
+        top for any skipped over (steps 1 and 2 are still to do after running step 3)."""
         records = self.records()
         ran = [i for i, r in enumerate(records) if r.runs]
         start = (max(ran) + 1) if ran else 0
-        for i in range(start, len(records)):
-            if self.steps[i].runnable and records[i].status is StepStatus.PENDING:
+        order = [*range(start, len(records)), *range(0, start)]
+        for i in order:
+            if (self.steps[i].runnable and not records[i].runs
+                    and records[i].status is StepStatus.PENDING):
                 return i
         return None
 

@@ -14,14 +14,16 @@ from textual.widgets import Static
 Section = tuple[str, list[tuple[str, str]]]
 
 
-def describe(bindings: list[Binding]) -> list[tuple[str, str]]:
+def describe(bindings: list[Binding], app: App[Any]) -> list[tuple[str, str]]:
+    """(keys as they read, `[` not `left_square_bracket`; description), one row each."""
     seen: dict[str, list[str]] = {}
     for binding in bindings:
         if binding.description:
             keys = seen.setdefault(binding.description, [])
-            for key in binding.key.split(","):
-                if key.strip() not in keys:
-                    keys.append(key.strip())
+            for one in Binding.make_bindings([binding]):
+                shown = app.get_key_display(one)
+                if shown not in keys:
+                    keys.append(shown)
     return [(" ".join(keys), desc) for desc, keys in seen.items()]
 
 
@@ -61,33 +63,24 @@ class HelpScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
-_KEY_NAMES = {"question_mark": "?", "escape": "esc", "enter": "enter", "left": "←",
-              "right": "→", "up": "↑", "down": "↓", "ctrl+p": "ctrl+p"}
-
-
-def _key(key: str) -> str:
-    return _KEY_NAMES.get(key, key)
-
-
 def help_sections(app: App[Any]) -> list[Section]:
     """Keys active where help was opened, then the dashboard's, then each drill-down's."""
     from tui.dashboard.screens.drilldown import DrillDownScreen
     from tui.dashboard.screens.registry import all_screens
     from tui.dashboard.widgets.grid import CardGrid
 
-    active = [a.binding for a in app.screen.active_bindings.values()]
-    sections: list[Section] = [("here", _pretty(describe(active)))]
     dashboard = [*Binding.make_bindings(type(app).BINDINGS),
                  *Binding.make_bindings(CardGrid.BINDINGS)]
-    sections.append(("dashboard", _pretty(describe(dashboard))))
-    sections.append(("every details screen", _pretty(describe(
-        list(Binding.make_bindings(DrillDownScreen.BINDINGS))))))
+    listed = describe(dashboard, app)
+    # what only this screen adds (the pane's keys, a drill-down's): each binding once
+    active = [a.binding for a in app.screen.active_bindings.values() if not a.binding.system]
+    known = {desc for _, desc in listed}
+    here = [row for row in describe(active, app) if row[1] not in known]
+    sections: list[Section] = [("here", here), ("dashboard", listed)]
+    sections.append(("every details screen", describe(
+        list(Binding.make_bindings(DrillDownScreen.BINDINGS)), app)))
     for screen in all_screens():
         own = list(Binding.make_bindings(screen.BINDINGS))
         if own:
-            sections.append((f"{screen.kind} details", _pretty(describe(own))))
+            sections.append((f"{screen.kind} details", describe(own, app)))
     return sections
-
-
-def _pretty(rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    return [(" ".join(_key(k) for k in keys.split()), desc) for keys, desc in rows]

@@ -5,7 +5,7 @@ The clock and host name are injected by the app so snapshot tests can freeze the
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from textual.app import ComposeResult
@@ -15,9 +15,30 @@ from textual.widgets import Label
 from panels.base import Status
 from tui.dashboard.widgets.card import status_class, status_text
 
+#: room the firing alerts' names may take in the header before `+N` says the rest
+NAMES_WIDTH = 40
+
+
+def firing_line(names: Sequence[str], width: int = NAMES_WIDTH) -> str:
+    """`ServiceDown, HighLatency +2`: the names given (most severe first) that fit."""
+    if not names:
+        return "no alerts firing"
+    shown: list[str] = []
+    used = 0
+    for i, name in enumerate(names):
+        rest = len(names) - i - 1
+        tail = len(f" +{rest}") if rest else 0
+        cost = len(name) + (2 if shown else 0)
+        if shown and used + cost + tail > width:
+            break
+        shown.append(name)
+        used += cost
+    more = len(names) - len(shown)
+    return ", ".join(shown) + (f" +{more}" if more else "")
+
 
 class DashHeader(Horizontal):
-    """`opsdash · web-1   ✖ CRIT  3 firing  [paused]   12:03:04`"""
+    """`opsdash · web-1   ✖ CRIT  ServiceDown, HighLatency +1  [paused]   12:03:04`"""
 
     DEFAULT_CSS = """
     DashHeader { height: 1; background: $panel; dock: top; }
@@ -63,14 +84,14 @@ class DashHeader(Horizontal):
             # fixed width (CSS): a new time repaints those 10 cells, without a layout pass
             self.query_one("#header-clock", Label).update(text, layout=False)
 
-    def show(self, status: Status | None, firing: int, paused: bool) -> None:
-        shown = (status, firing, paused)
+    def show(self, status: Status | None, firing: Sequence[str], paused: bool) -> None:
+        """`firing`: the firing alerts' names, most severe first."""
+        shown = (status, tuple(firing), paused)
         if shown == getattr(self, "_shown", None):
             return  # called on every poll: repaint only what changed
         self._shown = shown
         word = self.query_one("#header-status", Label)
         word.update(status_text(status))
         word.set_classes(status_class(status))
-        self.query_one("#header-alerts", Label).update(
-            f"{firing} firing" if firing else "no alerts firing")
+        self.query_one("#header-alerts", Label).update(firing_line(firing))
         self.query_one("#header-paused", Label).update("⏸ PAUSED" if paused else "")
