@@ -24,6 +24,7 @@ from panels.base import Panel, Probe, Status
 from panels.errors import ProbeError
 from panels.watch import PanelState, PanelWatch
 from tui.config.loader import Config, ConfigError, build_panels, find_config, load_config
+from tui.incident.runbook_links import link_runbooks
 
 CONFIG_ERROR_EXIT = Status.UNKNOWN.exit_code  # 3
 #: longest pause between the two scrapes of a rate-based panel
@@ -56,6 +57,7 @@ def run_check(args: argparse.Namespace) -> int:
     except ConfigError:
         raise  # tui.cli prints it, one line, exit 3 like every command
 
+    link_runbooks(panels, config)
     result = run_round(panels, config)
     if getattr(args, "json", False):
         print(json.dumps(finite(as_json(result)), indent=2, default=str, allow_nan=False))

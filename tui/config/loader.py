@@ -219,7 +219,7 @@ def _top_keys() -> tuple[str, ...]:
     """Settings and every declared kind (read when used: a kind may register later)."""
     return (*_SETTINGS, *KINDS)
 _ALERT_KEYS = ("threshold", "for", "severity", "warn")
-_RUNBOOK_KEYS = ("dirs", "map")
+_RUNBOOK_KEYS = ("dirs", "map", "urls")
 def _type_name(types: type | tuple[type, ...]) -> str:
     names = {bool: "true/false", int: "an integer", float: "a number", str: "a string",
              list: "a list", dict: "a table"}
@@ -332,6 +332,7 @@ class _Loader:
         return Config(
             refresh=refresh if refresh is not None else file_refresh,
             panels=tuple(specs), alerts=alerts, runbook_dirs=dirs, runbook_map=runbook_map,
+            runbook_urls=self.runbook_urls(data.get("runbooks", {})),
             journal=journal, source=self.path, read_only=read_only, timeout=timeout,
         )
 
@@ -386,6 +387,19 @@ class _Loader:
         return p if p.is_absolute() else self.path.parent / p
 
     # -- [runbooks] --
+    def runbook_urls(self, table: object) -> dict[str, Path]:
+        """`[runbooks.urls]`: a runbook_url prefix -> the local folder holding those files."""
+        if not isinstance(table, dict):
+            return {}
+        urls = table.get("urls", {})
+        if not isinstance(urls, dict):
+            self.fail(("runbooks", "urls"), f"expected a table of \"URL prefix\" = \"folder\", "
+                                            f"got {_describe(urls)}")
+        out: dict[str, Path] = {}
+        for prefix, folder in urls.items():
+            out[prefix] = self.relative_path(folder, ("runbooks", "urls", prefix))
+        return out
+
     def runbooks(self, table: object) -> tuple[tuple[Path, ...], dict[str, tuple[str, ...]]]:
         if not isinstance(table, dict):
             self.fail(("runbooks",), f"expected a table, got {_describe(table)}")

@@ -47,6 +47,8 @@ class Config:
     runbook_dirs: tuple[Path, ...] = ()
     #: explicit alert -> ["file.md#slug", ...] mapping from `[runbooks.map]`
     runbook_map: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: `[runbooks.urls]`: runbook_url prefix -> local folder (Alertmanager's annotations)
+    runbook_urls: dict[str, Path] = field(default_factory=dict)
     journal: Path | None = None
     source: Path | None = None  # the file read, None when discovered
     discovered: bool = False  # True when no config was found and local discovery ran

@@ -120,14 +120,20 @@ class RunbookDock:
 
     def _open(self, target: Target) -> None:
         from runbooks.journal import Journal
-        from runbooks.match import match
+        from runbooks.match import Match, match
         from tui.dashboard.widgets.runbook_pane import RunbookPane
         from tui.incident.recovery import RecoveryWatch
         from tui.incident.session import RunbookSession
 
         host = self.host
         assert self.library is not None
+        relayed = relayed_alert(host.states.get(target.panel_id), target.alert.target)
         matches = match(self.library, target.alert.name, host.config.runbook_map)
+        ref = relayed.get("runbook_ref") if relayed else None
+        if ref:  # the alert rule's own runbook_url beats every heuristic
+            with contextlib.suppress(LookupError):
+                linked = Match(self.library.find(ref), 1000.0, "runbook_url of the alert rule")
+                matches = [linked, *(m for m in matches if m.section.ref != ref)]
         if not matches:
             self.app.notify(f"no runbook matches {target.alert.name}: add one with "
                             f"`alerts: [{target.alert.name}]` in its front matter",
@@ -139,6 +145,8 @@ class RunbookDock:
                                  dsn=host.config.postgres_dsn(), journal=journal,
                                  incident=(lambda: record.incident) if record else None,
                                  figures=self._figures)
+        if relayed:
+            session.values.update(label_values(relayed.get("labels") or {}, session))
         watch = RecoveryWatch(target.panel_id, target.alert)
         state = host.states.get(target.panel_id)
         if state is not None:
@@ -182,6 +190,29 @@ class RunbookDock:
         pane = self.pane()
         if pane is not None:
             pane.panel_updated(state)
+
+
+def relayed_alert(state: PanelState | None, fingerprint: str) -> dict[str, Any] | None:
+    """The alert as Alertmanager relayed it (labels, runbook_ref), when the panel is one."""
+    if state is None or not fingerprint:
+        return None
+    for alert in state.metrics.get("alerts") or []:
+        if isinstance(alert, dict) and alert.get("fingerprint") == fingerprint:
+            return alert
+    return None
+
+
+def label_values(labels: dict[str, Any], session: RunbookSession) -> dict[str, str]:
+    """Labels fill placeholders of the same name (`<instance>`, `$NAMESPACE`), whatever
+    the case; the step's confirmation shows them in the final command."""
+    by_lower = {str(k).lower(): str(v) for k, v in labels.items()}
+    values: dict[str, str] = {}
+    for index, step in enumerate(session.steps):
+        for name in session.missing(index):
+            value = by_lower.get(name.lower())
+            if value is not None and step.commands:
+                values[name] = value
+    return values
 
 
 def _same(pane: RunbookPane, target: Target) -> bool:
