@@ -337,11 +337,14 @@ async def test_space_ticks_a_checklist_item_shown_with_the_live_error_ratio(
         item = 5
         assert pane.session.steps[item].checklist
         assert "now: error ratio" in row(pane, item)
+        # ~0.5% errors: "back under 5%" holds, so opsdash ticked it itself
+        assert row(pane, item).startswith("☑") and "checked by opsdash" in row(pane, item)
+        item = 6  # "ServiceDown shows as resolved": it is firing, so nobody ticked it
         assert row(pane, item).startswith("☐")
         pane.steps.highlighted = item
         await pilot.press("space")
         assert pane.session.record(item).status is StepStatus.TICKED
-        assert row(pane, item).startswith("☑")
+        assert row(pane, item).startswith("☑") and "checked by opsdash" not in row(pane, item)
         await pilot.press("space")
         assert pane.session.record(item).status is StepStatus.PENDING
 
@@ -483,3 +486,134 @@ async def test_sql_steps_run_on_the_configured_postgres_read_only_unless_confirm
         await pilot.press("y")
         assert await finished(pilot, pane, 1) is StepStatus.DONE
         assert not scratch_exists()
+
+
+async def test_the_pane_follows_a_new_alert_once_the_one_shown_has_recovered(
+        drill: Drill) -> None:
+    from tui.dashboard.messages import PanelUpdated
+
+    app = drill.app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        pane = await open_pane(pilot)
+        assert pane.session.target is not None
+        assert pane.session.target.alert.name == "ServiceDown"
+        later = [s for s in states(panels(), rounds=44, failing={"redis"})
+                 if s.updated_at > T0 + 29]
+        by_round: dict[float, list[Any]] = {}
+        for state in later:
+            by_round.setdefault(state.updated_at, []).append(state)
+        for moment in sorted(by_round):  # one poll round at a time, as the scheduler posts
+            for state in by_round[moment]:
+                app.history.record(state)
+                app.post_message(PanelUpdated(state))
+            await pilot.pause()
+        # ServiceDown stayed resolved for two polls (T0+30, T0+31): the pane moved to the
+        # newest firing alert then, ContainerDown; RedisUnreachable, firing from T0+36,
+        # does not pull it away while ContainerDown is still firing
+        assert pane.session.target is not None
+        assert pane.session.target.alert.name == "ContainerDown"
+        assert [n.message for n in app._notifications if n.title == "runbook pane"] == [
+            "following ContainerDown on containers:containers: the alert shown before "
+            "recovered"]
+
+
+def test_a_pane_keeps_its_alert_while_a_step_runs_or_before_it_recovered() -> None:
+    from panels.alerts import Alert, AlertState, Severity
+    from tui.incident.session import Target, should_follow
+
+    def target(name: str, panel: str) -> Target:
+        return Target(Alert(name, AlertState.FIRING, Severity.CRIT, T0, T0, fired_at=T0), panel)
+
+    shown, new = target("ServiceDown", "health:api"), target("RedisUnreachable", "redis:b")
+    assert should_follow(shown, recovered=True, busy=False, newest=new) is True
+    assert should_follow(shown, recovered=False, busy=False, newest=new) is False
+    assert should_follow(shown, recovered=True, busy=True, newest=new) is False
+    assert should_follow(shown, recovered=True, busy=False, newest=shown) is False
+    assert should_follow(shown, recovered=True, busy=False, newest=None) is False
+
+
+async def test_confirm_fixed_items_tick_themselves_when_their_criterion_holds(
+        drill: Drill) -> None:
+    from tui.dashboard.messages import PanelUpdated
+
+    app = drill.app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        pane = await open_pane(pilot)
+        steps = pane.session.steps
+        error_item = next(i for i, s in enumerate(steps) if "error rate" in s.text)
+        down_item = next(i for i, s in enumerate(steps) if "ServiceDown" in s.text)
+        await wait_until(pilot, lambda: pane.session.record(error_item).auto,
+                         what="the error-rate item to tick")
+        assert pane.session.record(error_item).status is StepStatus.TICKED
+        assert "checked by opsdash" in row(pane, error_item)
+        assert pane.session.record(down_item).status is StepStatus.PENDING  # still firing
+        await pilot.press("r")  # hidden, the pane keeps watching (and does not follow)
+        for state in [s for s in states(panels(), rounds=34) if s.updated_at > T0 + 29]:
+            app.post_message(PanelUpdated(state))
+            await pilot.pause()
+        await wait_until(pilot, lambda: pane.session.record(down_item).auto,
+                         what="ServiceDown resolved to tick its item")
+        await pilot.press("r")
+        pane.steps.highlighted = error_item
+        pane.focus_steps()
+        await pilot.press("space")  # a person's tick: opsdash never takes it back
+        assert not pane.session.record(error_item).auto
+
+
+@pytest.mark.parametrize(("text", "holds"), [
+    ("The error rate is back under 5%", True),
+    ("Error rate below 0.1%", False),
+    ("p95 latency under 300 ms", True),
+    ("ContainerDown shows as resolved", False),
+    ("ContainerDown is no longer firing", False),
+    ("HighLatency clears", True),
+    ("/readyz answers HTTP 200", True),
+    ("Tell the team in #ops", None),
+])
+def test_what_a_confirm_fixed_item_says_is_checked_against_live_figures(
+        text: str, holds: bool | None) -> None:
+    from tui.incident.figures import criterion_holds
+
+    # the last poll of each panel, health refused: ServiceDown and ContainerDown fire,
+    # traffic answers with ~0.5% errors and a p95 under 200 ms
+    latest = {s.panel_id: s for s in states(panels(), rounds=30, failing={"health"})}
+    latest["health:api"] = next(s for s in states(panels(), rounds=1)
+                                if s.panel_id == "health:api")  # and /readyz answers 200
+    firing = {a.name for s in latest.values() for a in s.firing}
+    assert {"ContainerDown"} <= firing and "HighLatency" not in firing
+    assert criterion_holds(text, latest.values()) is holds
+
+
+def test_step_titles_render_markdown_and_comment_lines_are_no_prompts() -> None:
+    from runbooks.parser import parse_runbook
+    from tui.dashboard.widgets.step_list import StepView
+    from tui.incident.session import StepRecord
+
+    book = parse_runbook("## Check\n\n1. **Check Memory** with `free -m`, see [docs](http://x)\n\n"
+                         "   ```bash\n   # what the container uses\n\n   docker stats --no-stream"
+                         "\n   ```\n", "c.md")
+    step = book.sections[0].steps[0]
+    view = StepView(number=1, step=step, record=StepRecord(),
+                    commands=tuple(c.code for c in step.commands))
+    text = step_prompt(view)
+    assert text.plain.splitlines() == [
+        "○ 1. Check Memory with free -m, see docs",
+        "   $ free -m",
+        "     # what the container uses",
+        "   $ docker stats --no-stream"]
+    bold = [text.plain[s.start:s.end] for s in text.spans if "bold" in str(s.style)]
+    assert "Check Memory" in bold
+
+
+def test_the_pane_offers_the_few_relevant_candidates() -> None:
+    from runbooks.match import Match
+    from runbooks.model import Section
+    from tui.dashboard.runbook_dock import relevant
+
+    def m(score: float) -> Match:
+        return Match(Section(file="a.md", slug=f"s{score}", title="t", level=2), score, "")
+
+    picked = relevant([m(90), m(80), m(40), m(35), m(30), m(20), m(10)])
+    assert [x.score for x in picked] == [90, 80, 40]
+    assert [x.score for x in relevant([m(90), *[m(89 - i) for i in range(8)]])] == [
+        90, 89, 88, 87, 86]

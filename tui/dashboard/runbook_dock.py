@@ -128,7 +128,7 @@ class RunbookDock:
         host = self.host
         assert self.library is not None
         relayed = relayed_alert(host.states.get(target.panel_id), target.alert.target)
-        matches = match(self.library, target.alert.name, host.config.runbook_map)
+        matches = relevant(match(self.library, target.alert.name, host.config.runbook_map))
         ref = relayed.get("runbook_ref") if relayed else None
         if ref:  # the alert rule's own runbook_url beats every heuristic
             with contextlib.suppress(LookupError):
@@ -188,8 +188,41 @@ class RunbookDock:
     def panel_updated(self, state: PanelState) -> None:
         """Every poll reaches the pane, shown or not: recovery is watched either way."""
         pane = self.pane()
-        if pane is not None:
-            pane.panel_updated(state)
+        if pane is None:
+            return
+        pane.panel_updated(state)
+        self._follow(pane)
+
+    def _follow(self, pane: RunbookPane) -> None:
+        """Left on an alert that recovered, the pane moves to a newly firing one (and says
+        so); never while a step runs or waits for an answer."""
+        from tui.incident.session import newest_alert, should_follow
+
+        watch = pane.recovery_watch
+        recovered = watch is not None and watch.recovery is not None
+        newest = newest_alert(self.host.states.values())
+        if self.library is None or not self.host.side_pane.display or not should_follow(
+                pane.session.target, recovered, pane.busy, newest):
+            return
+        assert newest is not None
+        self._open(newest)
+        self.app.notify(f"following {newest.alert.name} on {newest.panel_id}: the alert "
+                        "shown before recovered", title="runbook pane", timeout=5)
+
+
+#: candidates the pane offers beyond the first: the few a person would look at
+MAX_CANDIDATES = 5
+#: a candidate scoring under this share of the best one is noise, not an alternative
+RELEVANT_SHARE = 0.4
+
+
+def relevant(matches: list[Any]) -> list[Any]:
+    """The first match and those close to it, at most MAX_CANDIDATES in all."""
+    if not matches:
+        return matches
+    best = matches[0].score
+    kept = [m for m in matches[1:] if m.score >= best * RELEVANT_SHARE]
+    return [matches[0], *kept][:MAX_CANDIDATES]
 
 
 def relayed_alert(state: PanelState | None, fingerprint: str) -> dict[str, Any] | None:

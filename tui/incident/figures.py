@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from panels.alerts import CANONICAL_ALERTS
 from panels.watch import PanelState
 
 
@@ -113,3 +114,44 @@ def live_figures(text: str, states: Iterable[PanelState], prefer: str | None = N
             keys_seen.add(key)
             found.append(f"{label} {shown}")
     return " · ".join(found[:limit])
+
+
+# -- "how to confirm fixed": does the item's live criterion hold? ---------------------------
+
+_BOUND = re.compile(r"(?i)\b(?:back\s+)?(?:under|below|less than|lower than|at most)\s*"
+                    r"(\d+(?:\.\d+)?)\s*(%|ms\b|s\b)?|<=?\s*(\d+(?:\.\d+)?)\s*(%|ms\b|s\b)?")
+_CLEARED = re.compile(r"(?i)\b(?:resolved|no longer firing|not firing|stops? firing|clears?|"
+                      r"cleared|gone)\b")
+_ALERT_WORD = re.compile(r"\b[A-Z][a-z]+(?:[A-Z][a-z0-9]+)+\b")
+_HTTP_OK = re.compile(r"(?i)\b(?:http|status|health|ready|readiness)\b.*\b200\b|\b200\b.*\bok\b")
+
+
+def criterion_holds(text: str, states: Iterable[PanelState], prefer: str | None = None
+                    ) -> bool | None:
+    """Whether a confirm-fixed item says something the live figures show true right now:
+    an alert named as resolved that no panel fires, a figure "back under 5%" that is, an
+    endpoint answering 200. None when the item states nothing opsdash can check."""
+    ordered = sorted(states, key=lambda s: s.panel_id != prefer)
+    firing = {a.name for s in ordered for a in s.firing}
+    known = {a.name for s in ordered for a in s.alerts} | set(CANONICAL_ALERTS)
+    named = [w for w in _ALERT_WORD.findall(text) if w in known or w in firing]
+    if named and _CLEARED.search(text):
+        return not any(name in firing for name in named)
+    bound = _BOUND.search(text)
+    if bound:
+        limit = float(bound.group(1) or bound.group(3))
+        unit = (bound.group(2) or bound.group(4) or "").lower()
+        lowered = text.lower()
+        for words, key, _, _ in FIGURES:
+            if not any(_says(lowered, w) for w in words):
+                continue
+            value = _lookup(ordered, key)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                continue
+            shown = float(value) * 100 if unit == "%" and key == "error_ratio" else float(value)
+            return shown < limit
+    if _HTTP_OK.search(text):
+        status = _lookup(ordered, "http_status")
+        if isinstance(status, int) and not isinstance(status, bool):
+            return status == 200
+    return None

@@ -70,6 +70,8 @@ class StepRecord:
     duration: float | None = None
     timed_out: bool = False
     runs: int = 0
+    #: ticked by opsdash because the item's live criterion holds (not by a person)
+    auto: bool = False
     #: the alert's panel figures just before the last run, and at the polls after it ended
     before: Figures | None = None
     after: list[Figures] = field(default_factory=list)
@@ -143,6 +145,25 @@ def pick_alert(selected: PanelState | None, states: Iterable[PanelState]) -> Tar
         if own is not None:
             return own
     return best([Target(a, s.panel_id) for s in states for a in s.firing])
+
+
+def newest_alert(states: Iterable[PanelState]) -> Target | None:
+    """The alert that fired last anywhere: what a pane left on a recovered alert follows."""
+    firing = [Target(a, s.panel_id) for s in states for a in s.firing]
+    return max(firing, default=None, key=lambda t: (t.alert.fired_at or t.alert.since,
+                                                    -_severity_rank(t.alert)))
+
+
+def should_follow(current: Target | None, recovered: bool, busy: bool,
+                  newest: Target | None) -> bool:
+    """A pane follows a new firing alert only when nothing runs and the alert it shows is
+    over: an engineer mid-step or mid-incident keeps their place."""
+    if busy or newest is None:
+        return False
+    if current is None:
+        return True
+    same = (current.panel_id, current.alert.key) == (newest.panel_id, newest.alert.key)
+    return recovered and not same
 
 
 class RunbookSession:
@@ -309,11 +330,24 @@ class RunbookSession:
     def tick(self, step: int) -> bool:
         """Toggle a step ticked by hand; False when it ran (its result stands)."""
         record = self.record(step)
+        record.auto = False
         if record.status is StepStatus.PENDING:
             record.status = StepStatus.TICKED
             return True
         if record.status is StepStatus.TICKED:
             record.status = StepStatus.PENDING
+            return True
+        return False
+
+    def auto_tick(self, step: int, holds: bool | None) -> bool:
+        """Tick a confirm-fixed item whose live criterion holds (and untick it when it no
+        longer does); a person's own tick is never undone. True when something changed."""
+        record = self.record(step)
+        if holds and record.status is StepStatus.PENDING:
+            record.status, record.auto = StepStatus.TICKED, True
+            return True
+        if not holds and record.auto and record.status is StepStatus.TICKED:
+            record.status, record.auto = StepStatus.PENDING, False
             return True
         return False
 

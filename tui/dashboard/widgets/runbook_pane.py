@@ -39,7 +39,7 @@ from tui.dashboard.screens.confirm import ConfirmScreen
 from tui.dashboard.screens.prompt import EditCommandScreen, PromptScreen, placeholder_prompt
 from tui.dashboard.widgets.step_list import StepList, StepView
 from tui.dashboard.widgets.step_output import StepOutput
-from tui.incident.figures import live_figures
+from tui.incident.figures import criterion_holds, live_figures
 from tui.incident.recovery import Recovery, RecoveryWatch
 from tui.incident.session import RunbookSession, StepError, StepRecord, StepStatus
 from tui.incident.steps import StepRefused, StepRunner, refusal
@@ -139,7 +139,17 @@ class RunbookPane(Vertical):
         self.output.clear()
         self._render_all(reset=True)
 
+    def _check_items(self) -> None:
+        """Tick the confirm-fixed items whose live criterion holds (opsdash's tick)."""
+        session = self.session
+        prefer = session.target.panel_id if session.target else None
+        states = list(self.states.values())
+        for index, step in enumerate(session.steps):
+            if step.checklist:
+                session.auto_tick(index, criterion_holds(step.text, states, prefer))
+
     def _render_all(self, *, reset: bool = False) -> None:
+        self._check_items()
         session = self.session
         section = session.section
         self.query_one("#rb-title", Static).update(f"📖 {section.title}")
@@ -177,7 +187,8 @@ class RunbookPane(Vertical):
                 changes=bool(step.commands) and session.classification(i).effect is
                 Effect.CHANGES,
                 locked=session.locked(i) if step.commands else False, figures=figures,
-                change=" · ".join(session.record(i).change())))
+                change=" · ".join(session.record(i).change()),
+                auto=session.record(i).auto))
         return views
 
     def _render_steps(self, *, reset: bool = False) -> None:
@@ -218,6 +229,7 @@ class RunbookPane(Vertical):
                     journal.append(event)
 
             self.run_worker(write, thread=True, group="runbook-journal", exit_on_error=False)
+        self._check_items()
         if events or any(step.checklist for step in self.session.steps):
             self._render_steps()
         if recovery is not None:

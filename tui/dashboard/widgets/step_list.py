@@ -7,6 +7,7 @@ changed are re-rendered, so a recovery watch ticking every poll costs almost not
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -57,6 +58,8 @@ class StepView:
     changes: bool = False
     #: what the last run moved on the alert's panel ("p95 988 ms → 41 ms")
     change: str = ""
+    #: ticked by opsdash: the item's live criterion holds
+    auto: bool = False
     figures: str = ""
 
 
@@ -68,6 +71,28 @@ def _status(view: StepView, palette: Mapping[str, str]) -> tuple[str, str]:
     return icon, _themed(style, palette)
 
 
+_INLINE = re.compile(r"(\*\*|__)(?P<strong>.+?)\1|`(?P<code>[^`]+)`"
+                     r"|\[(?P<link>[^\]]+)\]\([^)]*\)|(?<![\w*])\*(?P<em>[^*\s][^*]*)\*(?!\w)")
+
+
+def append_markdown(text: Text, line: str, palette: Mapping[str, str]) -> None:
+    """A step title as its author wrote it: `**bold**`, `code`, [links](...) rendered,
+    not shown as raw Markdown."""
+    pos = 0
+    for m in _INLINE.finditer(line):
+        text.append(line[pos:m.start()])
+        if m.group("strong"):
+            text.append(m.group("strong"), style="bold")
+        elif m.group("code"):
+            text.append(m.group("code"), style=_themed("$text-accent", palette))
+        elif m.group("link"):
+            text.append(m.group("link"), style="underline")
+        else:
+            text.append(m.group("em") or "", style="italic")
+        pos = m.end()
+    text.append(line[pos:])
+
+
 def step_prompt(view: StepView, palette: Mapping[str, str] = DEFAULT_PALETTE) -> Text:
     """One step as a few lines of text; no colour is the only signal (icons and words)."""
     icon, style = _status(view, palette)
@@ -75,7 +100,7 @@ def step_prompt(view: StepView, palette: Mapping[str, str] = DEFAULT_PALETTE) ->
     text.append(f"{icon} ", style=style)
     text.append(f"{view.number}. ", style="bold")
     first, *rest = (view.step.text.strip() or "(no text)").splitlines()
-    text.append(first)
+    append_markdown(text, first, palette)
     if rest:
         text.append(" …", style="dim")
     record = view.record
@@ -97,8 +122,12 @@ def step_prompt(view: StepView, palette: Mapping[str, str] = DEFAULT_PALETTE) ->
         else:
             text.append(" · asks to confirm", style="dim")
     for code in view.commands:
-        lines = code.splitlines() or [""]
+        # blank lines are no prompts; a comment reads as a comment, not as a command
+        lines = [ln for ln in code.splitlines() if ln.strip()] or [""]
         for line in lines[:COMMAND_LINES]:
+            if line.lstrip().startswith("#"):
+                text.append(f"\n     {line.strip()}", style="dim italic")
+                continue
             text.append("\n   $ ", style="dim")
             text.append(line, style="strike dim" if view.locked else "bold")
         if len(lines) > COMMAND_LINES:
@@ -108,6 +137,8 @@ def step_prompt(view: StepView, palette: Mapping[str, str] = DEFAULT_PALETTE) ->
     if view.change:
         text.append("\n   ↳ ", style="dim")
         text.append(view.change, style=_themed("bold $text-success", palette))
+    if view.auto:
+        text.append("  ✓ checked by opsdash", style=_themed("$text-success", palette))
     if view.figures:
         text.append("\n   now: ", style="dim")
         text.append(view.figures, style=_themed("bold $text-accent", palette))

@@ -42,8 +42,9 @@ class StepOutput(Log):
 
     def begin(self, number: int, command: str) -> None:
         self.flush()
-        prompt = "\n".join(f"$ {line}" for line in command.splitlines()) or "$"
-        self.write_lines([f"── step {number} ──", *prompt.splitlines()])
+        lines = [ln for ln in command.splitlines() if ln.strip()]
+        shown = [ln.strip() if ln.lstrip().startswith("#") else f"$ {ln}" for ln in lines]
+        self.write_lines([f"── step {number} ──", *(shown or ["$"])])
 
     def line(self, stream: str, text: str) -> None:
         """Queue one printed line; it shows within FLUSH_S."""
