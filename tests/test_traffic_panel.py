@@ -153,6 +153,70 @@ async def test_a_restarted_service_counts_from_zero_not_negative(
     assert sample.p95_ms == pytest.approx(975.0)
 
 
+def histogram_page(series: dict[str, tuple[float, float, float, float]]) -> str:
+    """An exposition with one `code` label set per entry: (le=0.1, le=1, +Inf, _sum).
+
+    _count is written equal to +Inf, as every client library does.
+    """
+    lines = ["# TYPE api_request_duration_seconds histogram"]
+    for code, (fast, slow, inf, total) in series.items():
+        for le, value in (("0.1", fast), ("1.0", slow), ("+Inf", inf)):
+            lines.append(f'api_request_duration_seconds_bucket{{code="{code}",le="{le}"}} '
+                         f"{value}")
+        lines.append(f'api_request_duration_seconds_count{{code="{code}"}} {inf}')
+        lines.append(f'api_request_duration_seconds_sum{{code="{code}"}} {total}')
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize(("before", "after", "p95_ms", "requests", "error_ratio"), [
+    # only _sum betrays the restart: 10 requests at 0.9 s before (sum 9); since, 15 at
+    # 0.05 s and 5 at 0.5 s (sum 3.25), so every bucket is at or above its old value.
+    # From 0: buckets (15, 20, 20), rank 19 in (0.1, 1.0]: 0.1 + 0.9 * 4/5 = 0.82 s.
+    # Differences would say (15, 10, 10), lifted to (15, 15, 15): 95 ms, and 10 requests.
+    ({"200": (0, 10, 10, 9.0)}, {"200": (15, 20, 20, 3.25)}, 820.0, 20, 0.0),
+    # code=200 dropped (50 -> 10), code=500 refilled past its old 4 (to 10): one restart.
+    # From 0: (10, 20, 20), rank 19: 0.1 + 0.9 * 9/10 = 0.91 s; 10 of 20 failed.
+    # Series by series: 500 adds (0, 6, 6), so (10, 16, 16): 880 ms and 6 of 16 failed.
+    ({"200": (50, 50, 50, 2.5), "500": (0, 4, 4, 3.6)},
+     {"200": (10, 10, 10, 0.5), "500": (0, 10, 10, 9.0)}, 910.0, 20, 0.5),
+])
+async def test_a_drop_in_any_series_of_the_histogram_restarts_all_of_it(
+        http_service: HTTPService, keep: Keep,
+        before: dict[str, tuple[float, float, float, float]],
+        after: dict[str, tuple[float, float, float, float]],
+        p95_ms: float, requests: int, error_ratio: float) -> None:
+    """A restart resets every series; the ones that refilled since must count from 0 too."""
+    url = http_service.route("/metrics", body=histogram_page(before))
+    panel = keep(TrafficPanel("api", metrics_url=url))
+    await sample_of(panel)
+    http_service.route("/metrics", body=histogram_page(after))
+
+    sample = await sample_of(panel)
+
+    assert sample.requests_metric == "api_request_duration_seconds_count"
+    assert sample.p95_ms == pytest.approx(p95_ms)
+    assert sample.window_s is not None
+    assert sample.request_rate is not None
+    assert sample.request_rate * sample.window_s == pytest.approx(requests)
+    assert sample.error_ratio == pytest.approx(error_ratio)
+
+
+async def test_a_histogram_that_only_grew_counts_differences_not_totals(
+        http_service: HTTPService, keep: Keep) -> None:
+    """The other side of the restart rule: no drop anywhere, so no restart is assumed."""
+    url = http_service.route("/metrics", body=histogram_page({"200": (0, 10, 10, 9.0)}))
+    panel = keep(TrafficPanel("api", metrics_url=url))
+    await sample_of(panel)
+    # 10 more at 0.05 s: differences (10, 10, 10) put p95 at 0.1 * 9.5/10 = 95 ms
+    http_service.route("/metrics", body=histogram_page({"200": (10, 20, 20, 9.5)}))
+
+    sample = await sample_of(panel)
+
+    assert sample.p95_ms == pytest.approx(95.0)
+    assert sample.window_s is not None and sample.request_rate is not None
+    assert sample.request_rate * sample.window_s == pytest.approx(10)
+
+
 async def test_a_malformed_metrics_page_is_crit_with_the_parse_error(
         http_service: HTTPService, keep: Keep) -> None:
     url = http_service.route("/metrics", body="<html><body>Welcome to nginx!</body></html>",
