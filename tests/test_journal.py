@@ -155,3 +155,31 @@ def test_report_without_a_journal_says_so(tmp_path: Path,
     (tmp_path / "empty.jsonl").write_text("")
     assert main(["report", "--journal", str(tmp_path / "empty.jsonl")]) == 1
     assert "is empty" in capsys.readouterr().err
+
+
+def test_every_append_is_fsynced_after_its_write_on_the_journal_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A SIGKILL leaves the page cache intact; only fsync survives a power cut or a
+    kernel panic mid-incident. So: each event written, then fsynced, on the journal's fd,
+    before append() returns."""
+    path = tmp_path / "j.jsonl"
+    synced: list[tuple[int, bytes]] = []
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        # the file's content at this moment is what this fsync makes durable
+        synced.append((os.fstat(fd).st_ino, path.read_bytes()))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    journal = Journal(path)
+    journal.alert("ServiceDown", "firing", "health:api")
+    journal.recovered(["ServiceDown"])
+    monkeypatch.undo()
+
+    inode = path.stat().st_ino
+    first, second = path.read_bytes().splitlines(keepends=True)
+    # one fsync per event, on the journal file, each after that event was written
+    assert synced == [(inode, first), (inode, first + second)]
+    assert json.loads(first)["name"] == "ServiceDown"
+    assert json.loads(second)["type"] == "recovered"
