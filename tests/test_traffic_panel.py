@@ -10,7 +10,7 @@ import pytest
 
 from panels.alerts import AlertState
 from panels.base import AlertRule, Severity, Status
-from panels.promql import histogram_quantile, parse_duration
+from panels.promql import histogram_quantile
 from panels.traffic import TrafficPanel, TrafficSample
 from panels.watch import PanelState, PanelWatch
 from tests.fixtures.common import free_port
@@ -325,46 +325,6 @@ async def test_no_source_configured_is_unknown_not_crit(keep: Keep) -> None:
 
     assert state.status is Status.UNKNOWN
     assert state.error is not None and "metrics_url" in state.error.message
-
-
-@pytest.mark.parametrize(("q", "buckets", "expected"), [
-    # linear interpolation inside the bucket the rank falls in
-    (0.5, [(1.0, 10), (2.0, 20), (math.inf, 20)], 1.0),
-    (0.75, [(1.0, 10), (2.0, 20), (math.inf, 20)], 1.5),
-    # the lowest bucket starts at 0 when its upper bound is positive
-    (0.5, [(4.0, 10), (math.inf, 10)], 2.0),
-    # a lowest bucket with a bound <= 0 returns that bound
-    (0.1, [(-1.0, 10), (1.0, 20), (math.inf, 20)], -1.0),
-    # the +Inf bucket returns the second-highest bound
-    (0.99, [(0.5, 10), (1.0, 10), (math.inf, 100)], 1.0),
-    # buckets of several series add up by le (sum by (le)), in any order
-    (0.5, [(2.0, 10), (math.inf, 10), (1.0, 5), (1.0, 5), (2.0, 10), (math.inf, 10)], 1.0),
-    # a bucket lower than the one below it is lifted (monotonicity fix)
-    (0.5, [(1.0, 10), (2.0, 5), (3.0, 20), (math.inf, 20)], 1.0),
-    # undefined: no observations, no +Inf bucket, a single bucket, q out of range
-    (0.5, [(1.0, 0), (math.inf, 0)], math.nan),
-    (0.5, [(1.0, 10), (2.0, 20)], math.nan),
-    (0.5, [(math.inf, 10)], math.nan),
-    (1.5, [(1.0, 10), (math.inf, 10)], math.inf),
-    (-0.5, [(1.0, 10), (math.inf, 10)], -math.inf),
-])
-def test_histogram_quantile_follows_prometheus_special_cases(
-        q: float, buckets: list[tuple[float, float]], expected: float) -> None:
-    got = histogram_quantile(q, buckets)
-
-    if math.isnan(expected):
-        assert math.isnan(got)
-    else:
-        assert got == pytest.approx(expected)
-
-
-def test_prometheus_durations_are_read_and_nonsense_refused() -> None:
-    assert parse_duration("5m") == 300.0
-    assert parse_duration("1h30m") == 5400.0
-    assert parse_duration("250ms") == 0.25
-    for bad in ("", "5", "m5", "5 minutes", "0s"):
-        with pytest.raises(ValueError, match="not a Prometheus duration"):
-            parse_duration(bad)
 
 
 async def test_a_bad_window_is_a_clear_error(prometheus_api: PrometheusServer, keep: Keep) -> None:

@@ -1,0 +1,170 @@
+"""Mutation testing (`make mutate`): do the fast tests notice when a module is quietly wrong?
+
+Why this shape:
+
+- mutmut 2 (pinned in the `mutate` extra) rather than mutmut 3: mutmut 2 takes the module
+  and the test command on the command line (`--paths-to-mutate`, `--runner`), so each
+  module runs only the tests that cover it (`MODULES` below). mutmut 3 picks tests by
+  tracing one whole-suite run, which here starts PostgreSQL, dockerd and Prometheus.
+- mutmut 2 rewrites the source file in place, so every module is mutated in its own
+  throwaway copy of the tree (under the system temp dir), never in the working tree: an
+  interrupted run cannot leave a mutant behind for `git commit` to pick up. `python -m
+  pytest` run inside the copy imports the copy (the current directory comes first on
+  sys.path; the editable install's finder comes after it).
+- Modules run two at a time (the machines have 2 cores); each mutant's tests run with
+  `-x` so a kill stops at the first failing test.
+
+It ends by printing exactly `mutation score: NN% (K killed of M)`; the survivors'
+diffs are written to `mutants-report.txt` (one `mutmut show` per survivor) so a human
+can judge which are real gaps and which are equivalent.
+
+Usage: `python scripts/mutate.py [MODULE ...]` (default: every module in MODULES).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: module -> the fast tests that cover it (pytest arguments). Extend here, one line per
+#: module: the ones where a silent bug costs most come first. Next: tui/config.py,
+#: tui/scheduler.py (map them to tests/test_config.py and the scheduler's unit tests).
+MODULES: dict[str, tuple[str, ...]] = {
+    "runbooks/safety.py": ("tests/test_runbook_safety.py",),
+    "runbooks/placeholders.py": ("tests/test_runbook_safety.py", "tests/test_runbook_parser.py"),
+    "runbooks/match.py": ("tests/test_runbook_cli.py",),
+    # the pure arithmetic first (fast kills), then the scrape stories; not the ones that
+    # start a Prometheus server
+    "panels/promql.py": ("tests/test_promql_panel.py", "tests/test_traffic_panel.py", "-k",
+                         "not p95_is_the_one and not promql_mode and not query_prometheus "
+                         "and not bad_window"),
+    "panels/alerts.py": ("tests/test_alerts_panel.py", "tests/test_host_panel.py", "-k",
+                         "not core_kept_busy"),
+    "runbooks/journal.py": ("tests/test_journal.py",),
+    "runbooks/report.py": ("tests/test_journal.py",),
+}
+
+#: mutmut statuses that count as a kill: the tests failed, or ran past the time limit
+KILLED = ("ok_killed", "ok_suspicious", "bad_timeout")
+SURVIVED = ("bad_survived",)
+
+
+@dataclass
+class Outcome:
+    module: str
+    killed: int = 0
+    total: int = 0
+    survivors: list[str] = field(default_factory=list)  # `mutmut show` of each
+    error: str = ""
+    seconds: float = 0.0
+
+
+def _copy_tree(dest: Path) -> None:
+    """The working tree as it is now (tracked and new files), without .venv and caches."""
+    listed = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT,
+                            capture_output=True, check=True).stdout.split(b"\0")
+    for raw in listed:
+        if not raw:
+            continue
+        rel = raw.decode()
+        src = ROOT / rel
+        if not src.is_file():
+            continue
+        target = dest / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, target)
+
+
+def _pytest(tests: tuple[str, ...]) -> list[str]:
+    return [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
+            "-W", "ignore::pytest.PytestUnraisableExceptionWarning", *tests]
+
+
+def _quote(args: list[str]) -> str:
+    import shlex
+
+    return " ".join(shlex.quote(a) for a in args)
+
+
+def run_module(module: str, tests: tuple[str, ...], workdir: Path) -> Outcome:
+    """Mutate one module in its own copy of the tree and count what the tests caught."""
+    started = time.monotonic()
+    out = Outcome(module)
+    copy = workdir / module.replace("/", "_")
+    _copy_tree(copy)
+    baseline = subprocess.run(_pytest(tests), cwd=copy, capture_output=True, text=True,
+                              check=False)
+    if baseline.returncode != 0:
+        out.error = f"tests fail without mutations:\n{baseline.stdout[-2000:]}"
+        return out
+    mutmut = str(Path(sys.executable).with_name("mutmut"))
+    subprocess.run([mutmut, "run", "--paths-to-mutate", module, "--tests-dir", "tests",
+                    "--runner", _quote(_pytest(tests)), "--no-progress", "--simple-output",
+                    "--test-time-base", "15"],
+                   cwd=copy, capture_output=True, text=True, check=False)
+    cache = copy / ".mutmut-cache"
+    if not cache.exists():
+        out.error = "mutmut left no cache (it did not run)"
+        return out
+    with sqlite3.connect(cache) as db:
+        rows = db.execute("SELECT id, status FROM Mutant").fetchall()
+    for mutant_id, status in rows:
+        if status in KILLED:
+            out.killed += 1
+            out.total += 1
+        elif status in SURVIVED:
+            out.total += 1
+            shown = subprocess.run([mutmut, "show", str(mutant_id)], cwd=copy,
+                                   capture_output=True, text=True, check=False).stdout
+            out.survivors.append(f"--- {module} mutant {mutant_id}\n{shown.strip()}\n")
+    out.seconds = time.monotonic() - started
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("modules", nargs="*", help=f"default: all of {', '.join(MODULES)}")
+    parser.add_argument("--jobs", type=int, default=2, help="modules mutated at once")
+    parser.add_argument("--report", default=str(ROOT / "mutants-report.txt"))
+    args = parser.parse_args(argv)
+    chosen = args.modules or list(MODULES)
+    unknown = [m for m in chosen if m not in MODULES]
+    if unknown:
+        parser.error(f"no test map for {', '.join(unknown)}: add it to MODULES")
+    workdir = Path(tempfile.mkdtemp(prefix="opsdash-mutate-"))
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+            outcomes = list(pool.map(lambda m: run_module(m, MODULES[m], workdir), chosen))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    lines: list[str] = []
+    for o in outcomes:
+        if o.error:
+            print(f"{o.module}: ERROR {o.error}")
+            continue
+        pct = 100 * o.killed / o.total if o.total else 100.0
+        print(f"{o.module}: {o.killed} killed of {o.total} ({pct:.0f}%), "
+              f"{len(o.survivors)} survived, {o.seconds:.0f}s")
+        lines.extend(o.survivors)
+    Path(args.report).write_text("\n".join(lines) or "no survivors\n")
+    if lines:
+        print(f"survivors' diffs: {args.report}")
+    killed = sum(o.killed for o in outcomes)
+    total = sum(o.total for o in outcomes)
+    score = 100 * killed / total if total else 0.0
+    print(f"mutation score: {score:.0f}% ({killed} killed of {total})")
+    return 1 if any(o.error for o in outcomes) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
