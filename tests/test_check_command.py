@@ -260,8 +260,9 @@ def test_a_target_that_never_answers_is_crit_within_its_timeout(tmp_path: Path,
     stuck = run.panel("health:stuck")
     assert stuck["status"] == "crit"
     assert "timeout" in stuck["summary"]
-    # loose bound: interpreter start-up plus timeout; a correctness check, not a benchmark
-    assert run.elapsed < 1 + 3
+    # it waited its 1 s timeout; the loose upper bound is interpreter start-up plus
+    # timeout, a correctness check, not a benchmark
+    assert 1 <= run.elapsed < 1 + 3
 
 
 def test_a_refused_port_is_crit_refused(tmp_path: Path) -> None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -56,7 +58,9 @@ def test_a_step_killed_with_sigkill_leaves_a_readable_journal(tmp_path: Path) ->
     started = [e for e in read.events if e["type"] == "step_started"]
     assert len(started) == 1
     assert started[0]["ref"] == "ops.md#hang" and started[0]["step"] == 1
-    assert "sleep 300" in started[0]["command"] and started[0]["user"] and started[0]["host"]
+    assert "sleep 300" in started[0]["command"]
+    assert (started[0]["user"], started[0]["host"]) == (getpass.getuser(), socket.gethostname())
+    assert started[0]["pid"] == proc.pid  # the opsdash process that was killed
     assert read.bad_lines == ["line 2: cut short (the writer was killed mid-write?)"]
     # the next writer starts a fresh line instead of gluing onto the broken one
     Journal(journal).recovered(["ServiceDown"])
