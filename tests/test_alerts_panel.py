@@ -7,6 +7,8 @@ written out by hand from Prometheus' `for` semantics (DESIGN.md, "Alerts").
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from panels.alerts import CANONICAL_ALERTS, DEFAULT_RULES, Alert, AlertState, AlertTracker
@@ -120,10 +122,11 @@ def test_targets_are_separate_alerts_with_their_own_keys() -> None:
 
 
 def test_alerts_are_ordered_firing_pending_resolved_then_crit_first_then_by_key() -> None:
+    """State outranks severity: a warn pending alert comes before a crit resolved one."""
     tracker = AlertTracker({"Slow": 100.0, "Zed": 0.0, "Gone": 0.0})
-    tracker.observe([on("Gone")], T0)
+    tracker.observe([on("Gone", severity=Severity.CRIT)], T0)
     alerts = tracker.observe([
-        on("Slow", severity=Severity.CRIT),
+        on("Slow", severity=Severity.WARN),
         on("Zed", severity=Severity.CRIT),
         on("Alpha", severity=Severity.WARN),
         on("Beta", severity=Severity.CRIT),
@@ -135,13 +138,48 @@ def test_alerts_are_ordered_firing_pending_resolved_then_crit_first_then_by_key(
         ("Slow", AlertState.PENDING), ("Gone", AlertState.RESOLVED)]
 
 
+def test_a_cleared_condition_listed_first_does_not_hide_the_active_ones_after_it() -> None:
+    tracker = AlertTracker({})
+
+    alerts = tracker.observe([off("DiskFull", target="/"), on("MemoryHigh"),
+                              off("ServiceDown"), on("ContainerDown", target="web")], T0)
+
+    assert states(alerts) == [("ContainerDown:web", AlertState.FIRING),
+                              ("MemoryHigh", AlertState.FIRING)]
+
+
+def test_resolved_alerts_are_kept_five_minutes_by_default() -> None:
+    tracker = AlertTracker({})
+    tracker.observe([on()], T0)
+    tracker.observe([], T0 + 10)
+
+    assert states(tracker.observe([], T0 + 310)) == [("HighLatency", AlertState.RESOLVED)]
+    assert tracker.observe([], T0 + 310.5) == ()
+
+
 def test_an_alert_reads_as_json_with_its_key() -> None:
     alert = Alert("DiskFull", AlertState.FIRING, Severity.WARN, T0, T0, "/: 9% free", "/")
+    bare = Alert("ServiceDown", AlertState.PENDING, Severity.CRIT, T0, T0)
 
     assert alert.key == "DiskFull:/"
-    assert Alert("ServiceDown", AlertState.PENDING, Severity.CRIT, T0, T0).key == "ServiceDown"
+    assert bare.key == "ServiceDown"
     assert alert.as_json() == {"name": "DiskFull", "state": "firing", "severity": "warn",
                                "detail": "/: 9% free", "target": "/"}
+    assert bare.as_json() == {"name": "ServiceDown", "state": "pending", "severity": "crit",
+                              "detail": "", "target": ""}
+    assert bare.fired_at is None
+
+
+def test_the_state_words_are_the_json_contract_s() -> None:
+    assert [s.value for s in AlertState] == ["pending", "firing", "resolved"]
+
+
+def test_an_alert_cannot_be_changed_in_place() -> None:
+    """The tracker hands the same objects to screens and the journal: none may edit them."""
+    alert = Alert("DiskFull", AlertState.FIRING, Severity.WARN, T0, T0)
+
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        alert.state = AlertState.RESOLVED  # type: ignore[misc]
 
 
 @pytest.mark.parametrize(("name", "rule"), [
