@@ -37,12 +37,26 @@ NOISE = 1e-12  # an absolute difference of 1e-12 on a count of 10: relative 1e-1
     (0.99, [(0.5, 10), (1.0, 10), (math.inf, 100)], 1.0),
     # buckets of several series add up by le (sum by (le)), in any order
     (0.5, [(2.0, 10), (math.inf, 10), (1.0, 5), (1.0, 5), (2.0, 10), (math.inf, 10)], 1.0),
+    # ... series of different shapes: (5, 10, 10) + (0, 10, 10) = (5, 20, 20), rank 10 in
+    # (1, 2]: 1 + 5/15; keeping only the last series' count would say 1.5
+    (0.5, [(1.0, 5), (2.0, 10), (math.inf, 10), (1.0, 0), (2.0, 10), (math.inf, 10)],
+     1 + 1 / 3),
     # a bucket lower than the one below it is lifted (monotonicity fix)
     (0.5, [(1.0, 10), (2.0, 5), (3.0, 20), (math.inf, 20)], 1.0),
+    # ... which matters past it: (10, 10, 20), rank 15 in (2, 3]: 2 + 5/10 = 2.5 (unlifted,
+    # the bucket would hold 15 and say 2 + 10/15)
+    (0.75, [(1.0, 10), (2.0, 5), (3.0, 20), (math.inf, 20)], 2.5),
+    # a bucket that drops to 0 is lifted too, without dividing by its zero count
+    (0.5, [(1.0, 5), (2.0, 0), (math.inf, 10)], 1.0),
     # float noise between buckets (relative 1e-13) is ignored, even after a run of equal
     # counts: q = 1 then ranks 10 into the first bucket, 0.5; taken at face value the
     # noise would make (1.0, 2.0] hold the top observation and answer 2.0
     (1.0, [(0.5, 10), (1.0, 10), (2.0, 10 + NOISE), (math.inf, 10 + NOISE)], 0.5),
+    # ... noise right after the first bucket too: 1.0, not 2.0
+    (1.0, [(1.0, 10), (2.0, 10 + NOISE), (math.inf, 10 + NOISE)], 1.0),
+    # ... judged against the last real step: (10, 11, 11 + noise) is (10, 11, 11), rank 11
+    # in (1, 2]: 2.0 (comparing with 10 instead would keep the noise and say 3.0)
+    (1.0, [(1.0, 10), (2.0, 11), (3.0, 11 + NOISE), (math.inf, 11 + NOISE)], 2.0),
     # ... but a difference of relative 1.5e-12 is above the 1e-12 tolerance: it counts
     (1.0, [(0.5, 10), (1.0, 10), (2.0, 10 + 1.5e-11), (math.inf, 10 + 1.5e-11)], 2.0),
     # undefined: nothing at all, no observations, no +Inf bucket, a single bucket
