@@ -187,3 +187,32 @@ def test_every_append_is_fsynced_after_its_write_on_the_journal_file(
     assert synced == [(inode, first), (inode, first + second)]
     assert json.loads(first)["name"] == "ServiceDown"
     assert json.loads(second)["type"] == "recovered"
+
+
+def test_a_step_run_twice_reports_each_run_with_its_own_result(tmp_path: Path) -> None:
+    """Re-running a check after the fix is the usual story; and a run killed mid-way
+    (no result) followed by a retry must not borrow the retry's result."""
+    path = tmp_path / "j.jsonl"
+    journal = Journal(path)
+    t0 = 1_700_000_000.0
+    ref = "service.md#service-down"
+    journal.append({"ts": t0, "type": "alert", "name": "ServiceDown", "state": "firing"})
+    for offset, exit_code, duration in ((10, 1, 1.0), (20, None, None), (30, 0, 2.0)):
+        journal.append({"ts": t0 + offset, "type": "step_started", "ref": ref, "step": 2,
+                        "command": "curl -fsS http://127.0.0.1/readyz", "user": "ana",
+                        "host": "web1"})
+        journal.append({"ts": t0 + offset + 0.5, "type": "step_output", "ref": ref,
+                        "step": 2, "tail": [f"run at +{offset}"]})
+        if exit_code is not None:
+            journal.append({"ts": t0 + offset + 1, "type": "step_finished", "ref": ref,
+                            "step": 2, "exit": exit_code, "duration": duration})
+
+    report = render_report(read_journal(path).events)
+
+    results = [line.split(": ", 1)[1] for line in report.splitlines()
+               if line.startswith("- ") and f" step 2 of `{ref}` by ana@web1" in line]
+    assert results == ["exit 1 in 1.0s", "**did not finish** (no result recorded)",
+                       "exit 0 in 2.0s"]
+    outputs = [line.strip() for line in report.splitlines() if "run at +" in line]
+    assert outputs == ["run at +10", "run at +20", "run at +30"]
+    assert "**Steps run:** 3" in report
