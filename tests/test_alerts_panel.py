@@ -207,3 +207,24 @@ def test_the_canonical_alert_names_are_the_contract_s_twelve_in_order() -> None:
         "ServiceDown", "HighErrorRate", "HighLatency", "DatabaseUnreachable",
         "DBPoolExhaustion", "LongRunningQuery", "RedisUnreachable", "RedisMemoryHigh",
         "TaskQueueStuck", "DiskFull", "MemoryHigh", "ContainerDown")
+
+
+def test_an_alert_that_clears_after_one_that_stays_is_still_resolved() -> None:
+    """Every tracked alert is judged, whatever order they were first seen in."""
+    tracker = AlertTracker({})
+    tracker.observe([on("MemoryHigh"), on("ContainerDown", target="web")], T0)
+
+    alerts = tracker.observe([on("MemoryHigh")], T0 + 5)
+
+    assert states(alerts) == [("MemoryHigh", AlertState.FIRING),
+                              ("ContainerDown:web", AlertState.RESOLVED)]
+
+
+def test_a_firing_warning_comes_before_a_pending_critical() -> None:
+    tracker = AlertTracker({"HighErrorRate": 300.0})
+
+    alerts = tracker.observe([on("HighErrorRate", severity=Severity.CRIT),
+                              on("HighLatency", severity=Severity.WARN)], T0)
+
+    assert states(alerts) == [("HighLatency", AlertState.FIRING),
+                              ("HighErrorRate", AlertState.PENDING)]
