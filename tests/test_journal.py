@@ -216,3 +216,64 @@ def test_a_step_run_twice_reports_each_run_with_its_own_result(tmp_path: Path) -
     outputs = [line.strip() for line in report.splitlines() if "run at +" in line]
     assert outputs == ["run at +10", "run at +20", "run at +30"]
     assert "**Steps run:** 3" in report
+
+
+def test_every_event_is_written_with_exactly_the_documented_fields(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The journal is read back by `report`, by replay and by people with jq: each event
+    type's fields are a contract, written out here by hand."""
+    monkeypatch.setattr("runbooks.journal.time.time", lambda: 1_700_000_000.5)
+    path = tmp_path / "j.jsonl"
+    journal = Journal(path)
+    long_line = "x" * 600
+    journal.status("health:api", "ok", "crit", ["ServiceDown"])
+    journal.alert("ServiceDown", "firing")
+    journal.step_started("service.md#down", 2, "systemctl status café")
+    journal.step_output("service.md#down", 2, [f"line {i}" for i in range(25)] + [long_line])
+    journal.step_finished("service.md#down", 2, 0, 1.23456)
+    journal.recovered(["ServiceDown"])
+    journal.recovered(["ServiceDown"], "health:api", resolved_at=1_700_000_100.0)
+
+    raw = path.read_bytes()
+    events = [json.loads(line) for line in raw.splitlines()]
+    common = {"ts": 1_700_000_000.5}
+    who = {"user": getpass.getuser(), "host": socket.gethostname(), "pid": os.getpid()}
+    assert events == [
+        {**common, "type": "status", "panel": "health:api", "from": "ok", "to": "crit",
+         "alerts": ["ServiceDown"]},
+        {**common, "type": "alert", "name": "ServiceDown", "state": "firing", "panel": "",
+         "detail": ""},
+        {**common, "type": "step_started", "ref": "service.md#down", "step": 2, "title": "",
+         "lang": "bash", "command": "systemctl status café", **who},
+        {**common, "type": "step_output", "ref": "service.md#down", "step": 2,
+         "tail": [f"line {i}" for i in range(6, 25)] + ["x" * 500]},
+        {**common, "type": "step_finished", "ref": "service.md#down", "step": 2, "exit": 0,
+         "duration": 1.235, "timed_out": False, "cancelled": False},
+        {**common, "type": "recovered", "alerts": ["ServiceDown"], "panel": ""},
+        {**common, "type": "recovered", "alerts": ["ServiceDown"], "panel": "health:api",
+         "resolved_at": 1_700_000_100.0},
+    ]
+    assert "café".encode() in raw  # UTF-8 as is, readable with grep, not \\u escapes
+    # step output and commands may hold what a secret pattern missed: owner-only
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_reading_skips_blank_lines_and_non_events_and_reads_on(tmp_path: Path) -> None:
+    path = tmp_path / "j.jsonl"
+    path.write_text('{"ts": 1, "type": "alert"}\n\n[1, 2]\n{"ts": 2}\nnot json\n'
+                    '{"ts": 3, "type": "recovered"}\n\n')
+
+    read = read_journal(path)
+
+    assert [e["ts"] for e in read.events] == [1, 3]
+    assert read.bad_lines == ["line 3: not a journal event", "line 4: not a journal event",
+                              "line 5: not valid JSON"]
+
+
+def test_a_last_line_cut_short_is_told_apart_even_with_a_newline_after_it(
+        tmp_path: Path) -> None:
+    path = tmp_path / "j.jsonl"
+    path.write_text('{"ts": 1, "type": "alert"}\n{"ts": 2, "ty\n\n')
+
+    assert read_journal(path).bad_lines == ["line 2: cut short (the writer was killed "
+                                            "mid-write?)"]
