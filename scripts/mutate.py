@@ -173,9 +173,11 @@ def run_module(module: str, tests: TestMap, workdir: Path) -> Outcome:
         out.error = f"tests fail without mutations:\n{baseline.stdout[-2000:]}"
         return out
     mutmut = str(Path(sys.executable).with_name("mutmut"))
+    # a mutant is timed out (counted killed) at 2x the baseline + 8 s: loose enough for
+    # a busy shared machine, short enough that looping mutants do not eat the budget
     subprocess.run([mutmut, "run", "--paths-to-mutate", module, "--tests-dir", "tests",
                     "--runner", runner, "--no-progress", "--simple-output",
-                    "--test-time-base", "15"],
+                    "--test-time-base", "8"],
                    cwd=copy, env=env, capture_output=True, text=True, check=False)
     cache = copy / ".mutmut-cache"
     if not cache.exists():
