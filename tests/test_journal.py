@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from runbooks.journal import Journal, default_journal_path, read_journal
-from runbooks.report import render_report
+from runbooks.report import clock, human_duration, render_report
 from tui.cli import main
 
 SECRET = "hunter2-Pass"
@@ -277,3 +278,45 @@ def test_a_last_line_cut_short_is_told_apart_even_with_a_newline_after_it(
 
     assert read_journal(path).bad_lines == ["line 2: cut short (the writer was killed "
                                             "mid-write?)"]
+
+
+@pytest.mark.parametrize(("seconds", "text"), [
+    (0.4, "0.4s"), (59.9, "59.9s"), (60, "1m 00s"), (3599, "59m 59s"), (3600, "1h 00m"),
+    (3660, "1h 01m"), (3800, "1h 03m"), (-5, "0.0s"),
+])
+def test_durations_read_as_an_on_call_engineer_writes_them(seconds: float, text: str) -> None:
+    assert human_duration(seconds) == text
+
+
+def test_a_warning_opens_an_incident_that_closes_when_the_panel_is_ok_again(
+        tmp_path: Path) -> None:
+    """Steps before anything fired stand apart; a warn status opens an incident; an alert
+    resolving while the panel is still warn does not close it; the panel's ok does."""
+    path = tmp_path / "j.jsonl"
+    journal = Journal(path)
+    t0 = 1_700_000_000.0
+    journal.append({"ts": t0, "type": "step_started", "ref": "a.md#x", "step": 1,
+                    "command": "uptime", "user": "ana", "host": "web1"})
+    journal.append({"ts": t0 + 1, "type": "step_finished", "ref": "a.md#x", "step": 1,
+                    "exit": 0, "duration": 1.0})
+    journal.append({"ts": t0 + 100, "type": "status", "panel": "host", "from": "ok",
+                    "to": "warn", "alerts": ["DiskFull"]})
+    journal.append({"ts": t0 + 200, "type": "alert", "name": "HighLatency",
+                    "state": "firing"})
+    journal.append({"ts": t0 + 300, "type": "alert", "name": "HighLatency",
+                    "state": "resolved"})
+    journal.append({"ts": t0 + 3900, "type": "status", "panel": "host", "from": "warn",
+                    "to": "ok", "alerts": []})
+
+    report = render_report(read_journal(path).events)
+
+    headings = [line for line in report.splitlines() if line.startswith("## ")]
+    assert headings == [f"## Steps outside an incident ({clock(t0)})",
+                        "## Incident 1: DiskFull, HighLatency"]
+    assert f"- **Detected:** {clock(t0 + 100)}" in report
+    assert f"- **Recovered:** {clock(t0 + 3900)}" in report
+    assert "- **Time to recover:** 1h 03m" in report
+    assert "- **Steps run:** 0" in report
+    assert f"- {clock(t0 + 300)} alert **HighLatency** resolved" in report
+    assert f"- {clock(t0 + 3900)} panel **host** warn → ok" in report
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", clock(t0))
