@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run demo install test lint unit bench screenshots clean
+.PHONY: run demo install test lint unit bench screenshots mutate clean
 
 # The dashboard: your opsdash.toml when there is one, else the embedded demo service.
 run: $(STAMP)
@@ -40,6 +40,13 @@ bench: $(STAMP)
 
 screenshots: $(STAMP)
 	$(BIN)/python scripts/export_screenshots.py
+
+# Mutation testing of the modules where a silent bug costs most (the list and each
+# module's fast tests: MODULES in scripts/mutate.py). Ends with "mutation score: NN% ...";
+# the survivors' diffs go to mutants-report.txt. MODULES="panels/promql.py" for one.
+mutate: $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[test,mutate]'
+	$(BIN)/python scripts/mutate.py $(MODULES)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

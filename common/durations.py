@@ -48,11 +48,11 @@ def format_duration(seconds: float | None, *, spaced: bool = True) -> str:
         return "–"
     s = max(0.0, float(seconds))
     sep = " " if spaced else ""
-    if s < 10:
+    if s < 9.95:  # one decimal while it still reads as under ten seconds
         return f"{s:.1f}s"
-    if s < 60:
-        return f"{s:.0f}s"
     whole = round(s)
+    if whole < 60:
+        return f"{whole}s"
     if whole < 3600:
         return f"{whole // 60}m{sep}{whole % 60:02d}s"
     if whole < 86400:

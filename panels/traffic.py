@@ -14,7 +14,7 @@ import asyncio
 import math
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import httpx
@@ -46,6 +46,9 @@ class Scrape:
     #: histogram series (labels without `le`) -> {le: cumulative count}
     buckets: dict[SeriesKey, dict[float, float]]
     duration_unit_ms: float  # 1000 for *_seconds histograms, 1 for *_milliseconds
+    #: the histogram's other counters, `_count` and `_sum` per series: read only to see
+    #: a restart that the buckets alone may hide
+    totals: dict[tuple[str, SeriesKey], float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -172,6 +175,9 @@ class TrafficPanel(Panel[TrafficSample]):
                               f"and {self.duration_metric or DEFAULT_DURATION})")
         req_series: dict[SeriesKey, float] = {}
         buckets: dict[SeriesKey, dict[float, float]] = {}
+        totals: dict[tuple[str, SeriesKey], float] = {}
+        histogram_totals = ({f"{duration}_count", f"{duration}_sum"}
+                            if duration is not None else set())
         label_sets: list[dict[str, str]] = []
         for s in samples:
             if s.name == requests:
@@ -184,10 +190,12 @@ class TrafficPanel(Panel[TrafficSample]):
                     continue  # Prometheus ignores a bucket whose bound is not a number
                 rest = {k: v for k, v in s.labels.items() if k != "le"}
                 buckets.setdefault(_key(rest), {})[le] = float(s.value)
+            if s.name in histogram_totals:
+                totals[(s.name, _key(s.labels))] = float(s.value)
         status = self.status_label or next(
             (name for name in STATUS_LABELS if any(name in ls for ls in label_sets)), None)
         unit = 1.0 if duration and duration.endswith(("_milliseconds", "_ms")) else 1000.0
-        return Scrape(at, requests, duration, status, req_series, buckets, unit)
+        return Scrape(at, requests, duration, status, req_series, buckets, unit, totals)
 
     # -- asking a Prometheus server ----------------------------------------------------
 
@@ -323,22 +331,43 @@ def _is_5xx(value: str) -> bool:
     return len(value) == 3 and value[0] == "5"
 
 
+def _histogram_restarted(previous: Scrape, current: Scrape) -> bool:
+    """Whether any counter of the duration histogram went down since the last scrape.
+
+    A restart resets every series of the histogram at once: every bucket of every label
+    set, `_count` and `_sum`. Judged series by series (as rate() does), the ones that
+    happen to have refilled past their old value would count only the difference, and
+    p95 would mix the old process' buckets with the new one's. So one drop anywhere
+    means the whole histogram restarted, and every series counts from 0.
+    """
+    if previous.duration_metric != current.duration_metric:
+        return False
+    for key, counts in current.buckets.items():
+        before = previous.buckets.get(key, {})
+        if any(value < before[le] for le, value in counts.items() if le in before):
+            return True
+    return any(value < previous.totals[name]
+               for name, value in current.totals.items() if name in previous.totals)
+
+
 def _rates_between(previous: Scrape, current: Scrape) -> TrafficSample:
     """Rates over the gap between two scrapes, resets handled as Prometheus' rate() does."""
     span = current.at - previous.at
     label = current.status_label
+    restarted = _histogram_restarted(previous, current)
+    # a histogram's _count is one of its series: it restarted with the buckets
+    requests_restarted = restarted and current.requests_metric == (
+        f"{current.duration_metric}_count")
     total = errors = 0.0
     for key, value in current.requests.items():
-        increase = counter_increase(previous.requests.get(key), value)
+        increase = counter_increase(
+            None if requests_restarted else previous.requests.get(key), value)
         total += increase
         if label is not None and _is_5xx(dict(key).get(label, "")):
             errors += increase
     by_le: dict[float, float] = {}
     for key, counts in current.buckets.items():
         before = previous.buckets.get(key, {})
-        # a process restart resets every bucket at once; judging bucket by bucket would
-        # miss the ones that happen to have refilled past their old value
-        restarted = any(v < before.get(le, 0.0) for le, v in counts.items())
         for le, value in counts.items():
             by_le[le] = by_le.get(le, 0.0) + counter_increase(
                 None if restarted else before.get(le), value)

@@ -92,13 +92,33 @@ def group_incidents(events: list[dict[str, Any]]) -> list[Incident]:
     return incidents
 
 
+def _pair_runs(events: list[dict[str, Any]]) -> tuple[dict[int, dict[str, Any]],
+                                                      dict[int, dict[str, Any]]]:
+    """Each step_started's own output and result, by the start's index in `events`.
+
+    The same step often runs twice in one incident (a check re-run after the fix), and
+    a run can end with no result (the writer was killed): an output or a result belongs
+    to the latest start of the same step before it, never to another run.
+    """
+    finished: dict[int, dict[str, Any]] = {}
+    outputs: dict[int, dict[str, Any]] = {}
+    running: dict[tuple[Any, Any], int] = {}
+    for i, e in enumerate(events):
+        key = (e.get("ref"), e.get("step"))
+        kind = e.get("type")
+        if kind == "step_started":
+            running[key] = i
+        elif kind == "step_output" and key in running:
+            outputs[running[key]] = e
+        elif kind == "step_finished" and key in running:
+            finished[running.pop(key)] = e
+    return finished, outputs
+
+
 def _step_lines(incident: Incident) -> list[str]:
     lines: list[str] = []
-    finished = {(e.get("ref"), e.get("step")): e for e in incident.events
-                if e.get("type") == "step_finished"}
-    outputs = {(e.get("ref"), e.get("step")): e for e in incident.events
-               if e.get("type") == "step_output"}
-    for e in incident.events:
+    finished, outputs = _pair_runs(incident.events)
+    for i, e in enumerate(incident.events):
         kind = e.get("type")
         when = clock(_ts(e))
         if kind == "alert":
@@ -108,10 +128,9 @@ def _step_lines(incident: Incident) -> list[str]:
             old = e.get("from") or "start"
             lines.append(f"- {when} panel **{e.get('panel')}** {old} → {e.get('to')}")
         elif kind == "step_started":
-            key = (e.get("ref"), e.get("step"))
             command = mask_secrets(str(e.get("command", "")))
             who = f"{e.get('user', '?')}@{e.get('host', '?')}"
-            end = finished.pop(key, None)
+            end = finished.get(i)
             if end is None:
                 result = "**did not finish** (no result recorded)"
             elif end.get("cancelled"):
@@ -126,7 +145,7 @@ def _step_lines(incident: Incident) -> list[str]:
             lines.append(f"  {fence}{'sql' if e.get('lang') == 'sql' else 'bash'}")
             lines.extend(f"  {ln}" for ln in command.split("\n"))
             lines.append(f"  {fence}")
-            out = outputs.get(key)
+            out = outputs.get(i)
             if out and out.get("tail"):
                 lines.append("  Output (last lines):")
                 lines.append("  ```text")

@@ -152,7 +152,7 @@ def test_json_output_has_exactly_the_documented_shape(tmp_path: Path,
     """, "--json")
     data = run.json
     assert set(data) == {"status", "panels"}
-    assert data["status"] in {"ok", "warn", "crit", "unknown"}
+    assert data["status"] == "crit"  # the 503 health check is the worst panel
     for panel in data["panels"]:
         assert set(panel) == {"id", "kind", "status", "summary", "metrics", "alerts"}
         assert isinstance(panel["metrics"], dict)
@@ -211,12 +211,29 @@ def test_text_mode_prints_one_line_per_panel_with_firing_alerts(tmp_path: Path) 
     assert "refused" in redis and "RedisUnreachable" in redis
 
 
+#: the documented exit codes, and "worst of" as the contract orders it (crit beats warn
+#: beats unknown beats ok), written out here rather than read from the code under test
+EXIT_CODES = {"ok": 0, "warn": 1, "crit": 2, "unknown": 3}
+WORST_FIRST = ("crit", "warn", "unknown", "ok")
+
+
 def test_without_a_config_discovery_runs_and_says_how_to_add_more(tmp_path: Path) -> None:
-    run = check(tmp_path, None)
-    assert "host:host" in run.out
-    assert "no config found; watching this host" in run.err
-    assert "examples/opsdash.toml" in run.err
-    assert run.code in (0, 1, 2, 3)  # whatever this machine's local services say
+    """What answers locally differs by machine, so the exit code is pinned to the panels'
+    own statuses through the contract: the worst of them, then its documented code."""
+    no_docker = {"DOCKER_HOST": f"unix://{tmp_path}/no-docker.sock"}
+    run = check(tmp_path, None, "--json", env=no_docker)
+    statuses = [p["status"] for p in run.json["panels"]]
+    worst = next(s for s in WORST_FIRST if s in statuses)
+
+    assert run.json["panels"][0]["id"] == "host:host"
+    assert "containers:containers" not in [p["id"] for p in run.json["panels"]]
+    assert run.json["status"] == worst
+    assert run.code == EXIT_CODES[worst], run.err
+    text = check(tmp_path, None, env=no_docker)  # the hints go with the text output
+    assert "host:host" in text.out
+    assert "no config found; watching this host" in text.err
+    assert "examples/opsdash.toml" in text.err
+    assert "no containers panel" in text.err
 
 
 # --- failures of the sources ---------------------------------------------------------------
@@ -243,8 +260,9 @@ def test_a_target_that_never_answers_is_crit_within_its_timeout(tmp_path: Path,
     stuck = run.panel("health:stuck")
     assert stuck["status"] == "crit"
     assert "timeout" in stuck["summary"]
-    # loose bound: interpreter start-up plus timeout; a correctness check, not a benchmark
-    assert run.elapsed < 1 + 3
+    # it waited its 1 s timeout; the loose upper bound is interpreter start-up plus
+    # timeout, a correctness check, not a benchmark
+    assert 1 <= run.elapsed < 1 + 3
 
 
 def test_a_refused_port_is_crit_refused(tmp_path: Path) -> None:

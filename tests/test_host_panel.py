@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from collections import namedtuple
+from collections.abc import Iterator
+
+import psutil
+import pytest
+
 from panels.alerts import AlertState
 from panels.base import AlertRule, Severity, Status
 from panels.host import DiskUsage, HostPanel, HostSample
 from panels.watch import PanelState, PanelWatch
+
+#: psutil.cpu_times()'s shape on Linux, for scripted CPU counters
+CpuTimes = namedtuple("CpuTimes", "user nice system idle iowait irq softirq steal guest "
+                                  "guest_nice")
 
 NEVER_FULL = {"DiskFull": AlertRule(0.0, 0.0, Severity.CRIT, warn=0.0),
               "MemoryHigh": AlertRule(1.0, 0.0, Severity.WARN)}
@@ -20,30 +35,113 @@ def _sample(*disks: DiskUsage, memory_used_pct: float = 40.0) -> HostSample:
                       swap_used_pct=0.0, uptime_s=100.0)
 
 
-async def test_the_root_mount_is_reported_with_sane_numbers() -> None:
+async def test_the_root_mount_is_reported_as_statvfs_and_proc_see_it() -> None:
+    """Each figure against an independent reading of the same source taken alongside."""
     state = await PanelWatch(HostPanel()).poll()
+    vfs = os.statvfs("/")
+    uptime = float(open("/proc/uptime").read().split()[0])  # noqa: SIM115
+    load1 = os.getloadavg()[0]
 
     assert state.error is None, state.summary
     [root] = state.metrics["disks"]
     assert root["mount"] == "/" and root["error"] is None
-    assert 0 <= root["used_pct"] <= 100
+    assert root["total_bytes"] == vfs.f_blocks * vfs.f_frsize
+    # df's Use%: used over what non-root users can have; files may come and go meanwhile
+    used = (vfs.f_blocks - vfs.f_bfree) * vfs.f_frsize
+    assert root["used_pct"] == pytest.approx(100 * used / (used + vfs.f_bavail * vfs.f_frsize),
+                                             abs=0.5)
+    assert root["free_bytes"] == pytest.approx(vfs.f_bavail * vfs.f_frsize, rel=0.01)
     assert root["free_pct"] == round(100 - root["used_pct"], 2)
-    assert 0 < root["free_bytes"] <= root["total_bytes"]
-    assert root["inodes_used_pct"] is None or 0 <= root["inodes_used_pct"] <= 100
+    if vfs.f_files:
+        assert root["inodes_used_pct"] == pytest.approx(
+            100 * (vfs.f_files - vfs.f_ffree) / vfs.f_files, abs=0.5)
+    else:
+        assert root["inodes_used_pct"] is None
     m = state.metrics
-    assert 0 < m["memory_used_pct"] <= 100
-    assert 0 <= m["cpu_pct"] <= 100
-    assert m["load1"] >= 0 and m["uptime_s"] > 0
-    assert 0 <= m["swap_used_pct"] <= 100
+    assert m["memory_used_pct"] == pytest.approx(psutil.virtual_memory().percent, abs=5)
+    assert m["swap_used_pct"] == pytest.approx(psutil.swap_memory().percent, abs=5)
+    assert m["load1"] == pytest.approx(load1, abs=0.5)
+    assert m["uptime_s"] == pytest.approx(uptime, abs=5)
     assert state.series_value == m["cpu_pct"]
-    assert "/ " in state.summary and "cpu" in state.summary
+    assert state.summary.startswith(f"cpu {m['cpu_pct']:.0f}% · mem ")
+    assert state.summary.endswith(f" · / {root['used_pct']:.0f}%")
 
 
-async def test_cpu_is_measured_between_polls_of_the_same_panel() -> None:
+def _scripted_cpu_times(monkeypatch: pytest.MonkeyPatch, *readings: CpuTimes) -> None:
+    """psutil.cpu_times() answers these readings in turn (no real clock involved)."""
+    answers = iter(readings)
+    monkeypatch.setattr(psutil, "cpu_times", lambda: next(answers))
+    monkeypatch.setattr("panels.host._CPU_PRIME_S", 0.0)
+
+
+def _cpu(user: float, idle: float, *, system: float = 0.0, iowait: float = 0.0,
+         guest: float = 0.0) -> CpuTimes:
+    return CpuTimes(user, 0.0, system, idle, iowait, 0.0, 0.0, 0.0, guest, 0.0)
+
+
+async def test_cpu_is_measured_between_polls_of_the_same_panel(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each poll covers the time since the previous one (its own counters), not since start.
+
+    prime (user 100, idle 900): busy 100 of 1000; poll 1 (user 150, idle 950): busy 150
+    of 1100, so 50 of 100 = 50 %. Poll 2 (user 160 with 20 of guest inside it, system
+    10, idle 1010, iowait 20): total 1200 (guest not counted twice), idle 1030, busy 170,
+    so 20 of 100 = 20 %. Since the start it would be 70 of 200 = 35 %; with guest
+    counted twice, 40 of 120 = 33.3 %; with iowait as busy, 40 of 100 = 40 %.
+    A reading whose total did not move is 0.0, not a division by zero.
+    """
+    _scripted_cpu_times(monkeypatch,
+                        _cpu(100, 900),
+                        _cpu(150, 950),
+                        _cpu(160, 1010, system=10, iowait=20, guest=20),
+                        _cpu(160, 1010, system=10, iowait=20, guest=20))
     watch = PanelWatch(HostPanel())
-    first, second = await watch.poll(), await watch.poll()
-    assert 0 <= first.metrics["cpu_pct"] <= 100
-    assert 0 <= second.metrics["cpu_pct"] <= 100
+
+    first, second, still = await watch.poll(), await watch.poll(), await watch.poll()
+
+    assert first.metrics["cpu_pct"] == 50.0
+    assert second.metrics["cpu_pct"] == 20.0
+    assert still.metrics["cpu_pct"] == 0.0
+
+
+@pytest.fixture
+def busy_core() -> Iterator[int]:
+    """A child spinning a busy loop pinned to one CPU; yields its pid once it spins."""
+    cpu = min(os.sched_getaffinity(0))
+    code = ("import os, sys\n"
+            f"os.sched_setaffinity(0, {{{cpu}}})\n"
+            "print('spinning', flush=True)\n"
+            "while True:\n    pass\n")
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout is not None and child.stdout.readline() == "spinning\n"
+        yield child.pid
+    finally:
+        child.kill()
+        child.wait(timeout=10)
+
+
+async def test_a_core_kept_busy_shows_in_cpu_pct(busy_core: int) -> None:
+    """One of N CPUs at 100 % is 100/N % of the machine: at least half of that must show.
+
+    Polled until it does, with a deadline: a panel stuck at 0.0 (or any figure under the
+    floor) fails, a busy neighbour on the shared machine only adds to the reading.
+    """
+    ncpu = psutil.cpu_count() or 1
+    floor = 100 / ncpu * 0.5
+    watch = PanelWatch(HostPanel())
+    child = psutil.Process(busy_core)
+    seen: list[float] = []
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        seen.append((await watch.poll()).metrics["cpu_pct"])
+        if seen[-1] > floor:
+            break
+        await asyncio.sleep(0.5)
+    spent = child.cpu_times()
+    assert seen[-1] > floor, (f"cpu_pct readings {seen} never above {floor:.1f} % while a "
+                              f"child spun ({spent.user + spent.system:.1f} s of CPU)")
+    assert seen[-1] <= 100.0
 
 
 async def test_a_missing_mount_is_reported_beside_the_others_without_a_crash() -> None:

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -16,7 +22,7 @@ from panels.base import AlertRule, Severity, Status
 from panels.postgres import PostgresPanel
 from panels.watch import PanelState, PanelWatch
 from tests.fixtures.common import free_port
-from tests.fixtures.postgres import PostgresServer
+from tests.fixtures.postgres import PostgresServer, as_server_user, chown_tree, pg_binary
 
 Connect = Callable[[], Awaitable[psycopg.AsyncConnection[tuple[Any, ...]]]]
 
@@ -262,3 +268,63 @@ def test_dsns_are_shown_with_their_password_masked() -> None:
     assert mask_dsn("host=db password = plain dbname=x") == "host=db password = **** dbname=x"
     assert mask_dsn("postgresql:///main?host=/run/pg&password=qq&user=u") == \
         "postgresql:///main?host=/run/pg&password=****&user=u"
+
+
+# --- the test bed's own promise: `start()` returns once logins work ---------------------
+
+PROMOTE_AFTER_S = 2.0
+
+
+@pytest.fixture
+def standby_cluster() -> Iterator[PostgresServer]:
+    """A fresh cluster that starts as a standby with hot_standby off.
+
+    Such a server listens on its port at once but answers every login with SQLSTATE
+    57P03 until it is promoted: the "starting up" gap, made as long as a test needs.
+    """
+    base = Path(tempfile.mkdtemp(prefix="opsdash-pg-standby-"))
+    os.chmod(base, 0o755)
+    server = PostgresServer(base=base, port=free_port())
+    try:
+        server.initdb()
+        with (server.data_dir / "postgresql.conf").open("a") as conf:
+            conf.write("hot_standby = off\n")
+        (server.data_dir / "standby.signal").touch()
+        chown_tree(server.data_dir)
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def test_the_fixture_returns_only_once_a_login_and_select_1_work(
+        standby_cluster: PostgresServer) -> None:
+    """Right after start(), one plain connect (no retry) must work: no port-only wait."""
+    promoted = threading.Event()
+
+    def promote() -> None:
+        subprocess.run(as_server_user(pg_binary("pg_ctl"), "promote", "-W",
+                                      "-D", str(standby_cluster.data_dir)),
+                       capture_output=True, check=True)
+        promoted.set()
+
+    timer = threading.Timer(PROMOTE_AFTER_S, promote)
+    timer.start()
+    try:
+        standby_cluster.start()
+        with psycopg.connect(standby_cluster.dsn, autocommit=True) as conn:
+            assert conn.execute("SELECT 1").fetchone() == (1,)
+    finally:
+        timer.cancel()
+        timer.join()
+    assert promoted.is_set()  # it really had to wait out the refusing phase
+
+
+def test_the_fixture_gives_up_at_its_deadline_with_the_last_refusal(
+        standby_cluster: PostgresServer) -> None:
+    started = time.monotonic()
+    with pytest.raises(pytest.fail.Exception, match=r"accepted no login within 2\.0s \(last: .*"
+                                                     r"not accepting connections"):
+        standby_cluster.start(timeout=2.0)
+    # the deadline holds: 2 s plus one connect attempt's slack, not the default 30 s
+    assert time.monotonic() - started < 2.0 + 6.0

@@ -5,6 +5,7 @@ with the alert's labels in its placeholders."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -100,3 +101,46 @@ async def test_r_on_a_relayed_alert_opens_its_runbook_with_labels_filled(
 def test_the_alertmanager_panel_resolves_nothing_without_a_resolver() -> None:
     panel = AlertmanagerPanel("prod", url="http://127.0.0.1:9")
     assert panel.runbook_ref("https://x/redis.md#a") is None
+
+
+RULES = """
+groups:
+  - name: fleet
+    interval: 1s
+    rules:
+      - alert: RedisMemoryHigh
+        expr: vector(0) > 1
+        annotations:
+          runbook_url: https://runbooks.example.com/redis.md#redis-memory-high
+      - alert: GhostAlert
+        expr: vector(0) > 1
+        annotations:
+          runbook_url: https://runbooks.example.com/gone.md#nowhere
+      - alert: NoLinkAtAll
+        expr: vector(0) > 1
+"""
+
+
+def test_lint_lists_rules_whose_runbook_url_leads_nowhere(
+        tmp_path: Path, books: Path, start_prometheus: Any) -> None:
+    import subprocess
+    import sys
+
+    (books / "orphan.md").write_text("# OrphanAlert\n\n## Mitigation\n\n1. `uptime`\n")
+    prometheus = start_prometheus([], rules=RULES)
+    config = tmp_path / "opsdash.toml"
+    config.write_text(f'[prometheus]\nurl = "{prometheus.url}"\n[runbooks]\ndirs = ["{books}"]\n'
+                      f'[runbooks.urls]\n"https://runbooks.example.com/" = "{books}"\n')
+    run = subprocess.run([str(Path(sys.executable).parent / "opsdash"), "--config", str(config),
+                          "runbooks", "lint"], capture_output=True, text=True, timeout=60,
+                         check=False, cwd=tmp_path, env={**__import__("os").environ,
+                                                         "PATH": "/usr/bin:/bin"})
+    lines = run.stdout.splitlines()
+    assert f"{prometheus.url}: error: alert rule GhostAlert (fleet): runbook_url " \
+           "https://runbooks.example.com/gone.md#nowhere resolves to no local runbook " \
+           "section" in lines
+    assert not any("RedisMemoryHigh" in line for line in lines)  # it resolves
+    assert not any("NoLinkAtAll" in line for line in lines)  # no link, nothing to check
+    assert (f"orphan.md#mitigation: warning: claims alert OrphanAlert, which no Prometheus "
+            f"rule at {prometheus.url} defines") in lines
+    assert run.returncode == 1

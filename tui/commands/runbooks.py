@@ -26,7 +26,7 @@ from runbooks.journal import Journal, default_journal_path
 from runbooks.library import Library, RunbookRefError, load_library
 from runbooks.lint import lint_library
 from runbooks.match import Match, match
-from runbooks.model import Command, Section, Step
+from runbooks.model import Command, Problem, Section, Step
 from runbooks.safety import Effect
 from tui.config.loader import find_config, load_config
 from tui.errors import UsageError
@@ -41,6 +41,8 @@ class _Context:
     journal: Path | None = None
     read_only: bool = False
     dsn: str | None = None
+    prometheus_url: str | None = None
+    urls: dict[str, Path] = field(default_factory=dict)
 
 
 def _context(args: argparse.Namespace) -> _Context:
@@ -53,6 +55,8 @@ def _context(args: argparse.Namespace) -> _Context:
         ctx.journal = config.journal
         ctx.read_only = bool(config.read_only)
         ctx.dsn = config.postgres_dsn()
+        ctx.prometheus_url = config.prometheus_url()
+        ctx.urls = dict(config.runbook_urls)
     return ctx
 
 
@@ -170,8 +174,27 @@ def _cmd_match(args: argparse.Namespace, library: Library, ctx: _Context) -> int
     return 0
 
 
+def _rule_problems(library: Library, ctx: _Context) -> list[Problem]:
+    """With a Prometheus configured: its alert rules against the local runbooks."""
+    if not ctx.prometheus_url:
+        return []
+    import httpx
+
+    from runbooks.rules import lint_rules, rules_from_api
+
+    url = ctx.prometheus_url.rstrip("/") + "/api/v1/rules"
+    try:
+        answer = httpx.get(url, timeout=10.0)
+        answer.raise_for_status()
+        rules = rules_from_api(answer.json())
+    except (httpx.HTTPError, ValueError) as exc:
+        return [Problem(ctx.prometheus_url, f"cannot read alert rules: {type(exc).__name__}: "
+                                            f"{exc}", severity="warning")]
+    return lint_rules(rules, library, mask_secrets(ctx.prometheus_url), ctx.urls)
+
+
 def _cmd_lint(library: Library, ctx: _Context) -> int:
-    problems = lint_library(library, mapping=ctx.mapping)
+    problems = lint_library(library, mapping=ctx.mapping) + _rule_problems(library, ctx)
     errors = [p for p in problems if p.severity == "error"]
     for problem in problems:
         print(problem)

@@ -212,7 +212,8 @@ class _LineIndex:
 
 # --- the loader ----------------------------------------------------------------------------
 
-_SETTINGS = ("refresh", "timeout", "journal", "read_only", "runbooks", "alerts")
+_SETTINGS = ("refresh", "timeout", "journal", "read_only", "runbooks", "alerts",
+             "prometheus")
 
 
 def _top_keys() -> tuple[str, ...]:
@@ -333,6 +334,7 @@ class _Loader:
             refresh=refresh if refresh is not None else file_refresh,
             panels=tuple(specs), alerts=alerts, runbook_dirs=dirs, runbook_map=runbook_map,
             runbook_urls=self.runbook_urls(data.get("runbooks", {})),
+            prometheus=self.prometheus(data.get("prometheus")),
             journal=journal, source=self.path, read_only=read_only, timeout=timeout,
         )
 
@@ -387,6 +389,21 @@ class _Loader:
         return p if p.is_absolute() else self.path.parent / p
 
     # -- [runbooks] --
+    def prometheus(self, table: object) -> str | None:
+        """`[prometheus] url = "http://..."`: the fleet's rules, for `runbooks lint`."""
+        if table is None:
+            return None
+        if not isinstance(table, dict):
+            self.fail(("prometheus",), f"expected a table, got {_describe(table)}")
+        for key in table:
+            if key != "url":
+                self.fail(("prometheus", key), f"unknown key{_suggest(key, ('url',))}")
+        url = table.get("url")
+        if not isinstance(url, str):
+            self.fail(("prometheus", "url"), f"expected a URL, got {_describe(url)}")
+        self.check_url(("prometheus", "url"), url, ("http", "https"))
+        return url
+
     def runbook_urls(self, table: object) -> dict[str, Path]:
         """`[runbooks.urls]`: a runbook_url prefix -> the local folder holding those files."""
         if not isinstance(table, dict):

@@ -49,6 +49,8 @@ class Config:
     runbook_map: dict[str, tuple[str, ...]] = field(default_factory=dict)
     #: `[runbooks.urls]`: runbook_url prefix -> local folder (Alertmanager's annotations)
     runbook_urls: dict[str, Path] = field(default_factory=dict)
+    #: `[prometheus] url`: the server whose alert rules `runbooks lint` checks
+    prometheus: str | None = None
     journal: Path | None = None
     source: Path | None = None  # the file read, None when discovered
     discovered: bool = False  # True when no config was found and local discovery ran
@@ -61,6 +63,16 @@ class Config:
     def rules(self) -> dict[str, AlertRule]:
         """Every canonical alert's effective rule: the defaults with this file's overrides."""
         return {**DEFAULT_RULES, **self.alerts}
+
+    def prometheus_url(self) -> str | None:
+        """`[prometheus] url`, else the first traffic panel's `prometheus_url`: where
+        `runbooks lint` reads the alert rules."""
+        if self.prometheus:
+            return self.prometheus
+        for spec in self.panels:
+            if spec.kind == "traffic" and spec.options.get("prometheus_url"):
+                return str(spec.options["prometheus_url"])
+        return None
 
     def postgres_dsn(self) -> str | None:
         """The first configured Postgres DSN: where `sql` runbook steps run."""
