@@ -255,13 +255,99 @@ async def run_sql(sql: str, dsn: str, *, allow_write: bool = False, timeout: flo
     return StepResult(code, time.monotonic() - started, timed_out, tuple(tail))
 
 
+def _reply_lines(reply: object, indent: str = "") -> list[str]:
+    """A reply as redis-cli prints it: `(integer) 3`, `"value"`, `1) ...`, `(nil)`."""
+    if reply is None:
+        return [f"{indent}(nil)"]
+    if isinstance(reply, bool):
+        return [f"{indent}(integer) {int(reply)}"]
+    if isinstance(reply, int):
+        return [f"{indent}(integer) {reply}"]
+    if isinstance(reply, bytes):
+        reply = reply.decode("utf-8", errors="replace")
+    if isinstance(reply, str):
+        return [indent + line for line in reply.splitlines()] or [f'{indent}""']
+    if isinstance(reply, dict):
+        return [f"{indent}{k}: {v}" for k, v in reply.items()]
+    if isinstance(reply, list | tuple):
+        if not reply:
+            return [f"{indent}(empty array)"]
+        out: list[str] = []
+        for n, item in enumerate(reply, 1):
+            lines = _reply_lines(item)
+            out.append(f"{indent}{n}) {lines[0]}")
+            out.extend(f"{indent}   {line}" for line in lines[1:])
+        return out
+    return [f"{indent}{reply}"]
+
+
+async def run_redis(code: str, url: str, *, allow_write: bool = False,
+                    timeout: float | None = None,
+                    on_line: LineHandler | None = None) -> StepResult:
+    """Run redis-cli lines (`INFO memory`, `LLEN celery`) against the configured Redis.
+
+    Each line is judged again: without `allow_write` (the person's `y`) only commands known
+    to only read are sent; anything else is refused with the reason, as SQL runs in a
+    read-only transaction until confirmed."""
+    import shlex
+
+    import redis.asyncio as aioredis  # here: bash steps never load the client
+
+    from runbooks.safety import Effect, classify
+
+    started = time.monotonic()
+    tail: deque[str] = deque(maxlen=TAIL_LINES)
+
+    def emit(stream: str, text: str) -> None:
+        text = safe_text(text)
+        tail.append(text)
+        if on_line is not None:
+            on_line(stream, text)
+
+    client = aioredis.Redis.from_url(url, socket_connect_timeout=5.0, decode_responses=False)
+    code_ = 0
+    timed_out = False
+    try:
+        async with asyncio.timeout(timeout):
+            for line in code.splitlines():
+                if not line.strip() or line.lstrip().startswith("#"):
+                    continue
+                judged = classify(line, "redis")
+                if judged.effect is not Effect.READ_ONLY and not allow_write:
+                    emit("stderr", f"refused without a confirmation: {judged.reason}")
+                    code_ = 1
+                    break
+                try:
+                    reply = await client.execute_command(*shlex.split(line))
+                except (ValueError, aioredis.RedisError) as exc:
+                    emit("stderr", f"(error) {exc}")
+                    code_ = 1
+                    break
+                for text in _reply_lines(reply):
+                    emit("stdout", text)
+    except TimeoutError:
+        timed_out, code_ = True, 124
+        emit("stderr", f"timed out after {timeout:g}s")
+    finally:
+        with contextlib.suppress(Exception):
+            await client.aclose()
+    return StepResult(code_, time.monotonic() - started, timed_out, tuple(tail))
+
+
 async def run_command(code: str, *, lang: str = "bash", env: Mapping[str, str] | None = None,
                       cwd: str | None = None, timeout: float | None = None,
                       dsn: str | None = None, allow_write: bool = False,
                       on_line: LineHandler | None = None, grace: float = 2.0,
-                      params: Mapping[str, object] | None = None) -> StepResult:
-    """Run one filled-in command; see the module docstring. ValueError: sql without dsn.
-    `params` binds a sql step's placeholder values (placeholders.sql_with_params)."""
+                      params: Mapping[str, object] | None = None,
+                      redis_url: str | None = None) -> StepResult:
+    """Run one filled-in command; see the module docstring. ValueError: sql without dsn,
+    redis without a URL. `params` binds a sql step's placeholder values
+    (placeholders.sql_with_params)."""
+    if lang == "redis":
+        if not redis_url:
+            raise ValueError("a redis step needs a Redis URL (REDIS_URL)")
+        return await run_redis(code, redis_url, allow_write=allow_write, timeout=timeout,
+                               on_line=on_line)
     if lang == "sql":
         if not dsn:
             raise ValueError("a sql step needs a Postgres DSN (DATABASE_URL)")

@@ -17,6 +17,7 @@ from runbooks.journal import Journal
 from runbooks.library import load_library
 from runbooks.match import Match
 from tests.fixtures.postgres import PostgresServer
+from tests.fixtures.redis import RedisServer
 from tests.test_runbook_pane import wait_until
 from tui.cli import main
 from tui.dashboard.screens.confirm import ConfirmScreen
@@ -193,3 +194,47 @@ def test_a_hostile_value_inside_psql_c_is_refused_with_one_line(
     assert rc == 2
     assert len(err) == 1 and err[0].startswith("opsdash: ") and "<name>" in err[0]
     assert not (tmp_path / "j.jsonl").exists()  # nothing started, nothing journaled
+
+
+# -- redis-cli transcripts run against the configured Redis ----------------------------
+
+REDIS_BOOK = """\
+## Queue
+
+1. How deep is it:
+
+   ```
+   127.0.0.1:6379> LLEN celery
+   (integer) 1500
+   ```
+
+2. Drop it:
+
+   ```
+   127.0.0.1:6379> DEL celery
+   (integer) 1
+   ```
+"""
+
+
+def test_redis_transcript_lines_run_on_the_configured_redis(
+        redis_server: RedisServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import redis
+
+    client = redis.Redis.from_url(redis_server.url)
+    client.rpush("celery", "a", "b", "c")
+    books = tmp_path / "books"
+    books.mkdir()
+    (books / "ops.md").write_text(REDIS_BOOK)
+    config = tmp_path / "opsdash.toml"
+    config.write_text(f'[[redis]]\nname = "broker"\nurl = "{redis_server.url}"\n')
+    base = ["--config", str(config), "runbooks", "run", "ops.md#queue", "--runbooks",
+            str(books), "--journal", str(tmp_path / "j.jsonl")]
+    assert main([*base, "--step", "1"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["(integer) 3"]
+    assert main([*base, "--step", "2"]) == 2  # DEL destroys: it needs --yes
+    assert "refusing destructive command without --yes" in capsys.readouterr().err
+    assert client.llen("celery") == 3
+    assert main([*base, "--step", "2", "--yes"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["(integer) 1"]
+    assert client.exists("celery") == 0

@@ -42,6 +42,7 @@ class _Context:
     read_only: bool = False
     dsn: str | None = None
     prometheus_url: str | None = None
+    redis: str | None = None
     urls: dict[str, Path] = field(default_factory=dict)
 
 
@@ -55,6 +56,7 @@ def _context(args: argparse.Namespace) -> _Context:
         ctx.journal = config.journal
         ctx.read_only = bool(config.read_only)
         ctx.dsn = config.postgres_dsn()
+        ctx.redis = config.redis_url()
         ctx.prometheus_url = config.prometheus_url()
         ctx.urls = dict(config.runbook_urls)
     return ctx
@@ -226,6 +228,9 @@ class TerminalOperator:
         self.interactive = interactive
 
     async def ask_value(self, label: str, command: str, *, secret: bool) -> str | None:
+        if label == "$REDIS_URL" and not self.interactive:
+            raise UsageError("this step runs redis commands: pass --var REDIS_URL=redis://... , "
+                             "set REDIS_URL, or add a [[redis]] url to the config")
         if label == "$DATABASE_URL" and not self.interactive:
             raise UsageError("this step runs SQL: pass --var DATABASE_URL=postgresql://... , "
                              "set DATABASE_URL, or add a [[postgres]] dsn to the config")
@@ -298,7 +303,7 @@ def _cmd_run(args: argparse.Namespace, library: Library, ctx: _Context) -> int:
     journal_path = getattr(args, "journal", None) or ctx.journal or default_journal_path()
     read_only = bool(getattr(args, "read_only", False)) or ctx.read_only
     session = RunbookSession([Match(sec, 0.0, "asked for by ref")], read_only=read_only,
-                             dsn=ctx.dsn, journal=Journal(journal_path))
+                             dsn=ctx.dsn, redis=ctx.redis, journal=Journal(journal_path))
     session.values.update(_parse_vars(args.var))
     operator = TerminalOperator(yes=args.yes, interactive=sys.stdin.isatty())
     runner = StepRunner(session, operator, timeout=args.timeout)

@@ -74,6 +74,13 @@ class Config:
                 return str(spec.options["prometheus_url"])
         return None
 
+    def redis_url(self) -> str | None:
+        """The first configured Redis: where `redis` runbook steps run."""
+        for spec in self.panels:
+            if spec.kind == "redis" and spec.options.get("url"):
+                return str(spec.options["url"])
+        return None
+
     def postgres_dsn(self) -> str | None:
         """The first configured Postgres DSN: where `sql` runbook steps run."""
         for spec in self.panels:

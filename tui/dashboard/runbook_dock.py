@@ -142,7 +142,8 @@ class RunbookDock:
         journal = Journal(host.journal_path or host.config.journal)
         record = host.record
         session = RunbookSession(matches, target=target, read_only=host.read_only,
-                                 dsn=host.config.postgres_dsn(), journal=journal,
+                                 dsn=host.config.postgres_dsn(),
+                                 redis=host.config.redis_url(), journal=journal,
                                  incident=(lambda: record.incident) if record else None,
                                  figures=self._figures)
         if relayed:

@@ -117,6 +117,10 @@ class Prepared:
     def needs_sql(self) -> bool:
         return any(c.lang == "sql" for c, _ in self.commands)
 
+    @property
+    def needs_redis(self) -> bool:
+        return any(c.lang == "redis" for c, _ in self.commands)
+
 
 class StepError(Exception):
     """A step that cannot run as asked (nothing to run, a value missing, journal unwritable)."""
@@ -171,6 +175,7 @@ class RunbookSession:
 
     def __init__(self, matches: Sequence[Match], *, target: Target | None = None,
                  read_only: bool = False, dsn: str | None = None,
+                 redis: str | None = None,
                  journal: Journal | None = None,
                  env: Mapping[str, str] | None = None,
                  incident: Callable[[], int | None] | None = None,
@@ -184,6 +189,7 @@ class RunbookSession:
         self.target = target
         self.read_only = read_only
         self.dsn = dsn
+        self.redis = redis
         self.journal = journal
         self.env: Mapping[str, str] = os.environ if env is None else env
         #: placeholder values, asked once per session and shared by every section
@@ -320,6 +326,10 @@ class RunbookSession:
 
     def mask(self, text: str) -> str:
         return mask_secrets(text, self.secrets)
+
+    def redis_url(self) -> str | None:
+        """REDIS_URL asked or set, else the first configured redis panel's URL."""
+        return self.values.get("REDIS_URL") or self.env.get("REDIS_URL") or self.redis
 
     def sql_dsn(self) -> str | None:
         """DATABASE_URL asked or set, else the first configured postgres panel's DSN."""
@@ -496,7 +506,7 @@ class RunbookSession:
                     result = await run_command(run_code, lang=cmd.lang, env=env,
                                                timeout=timeout, dsn=self.sql_dsn(),
                                                allow_write=allow_write, on_line=emit,
-                                               params=params)
+                                               params=params, redis_url=self.redis_url())
                 except ValueError as exc:  # sql without a DSN
                     emit("stderr", str(exc))
                     return StepResult(2, total)

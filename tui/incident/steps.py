@@ -165,6 +165,12 @@ class StepRunner:
                 raise StepError("no database to run it on: set DATABASE_URL or add a "
                                 "[[postgres]] dsn to the config")
             session.values["DATABASE_URL"] = dsn
+        if prepared.needs_redis and not session.redis_url():
+            url = await self.operator.ask_value("$REDIS_URL", shown, secret=True)
+            if not url:
+                raise StepError("no Redis to run it on: set REDIS_URL or add a [[redis]] url "
+                                "to the config")
+            session.values["REDIS_URL"] = url
         self.operator.begin(number, session.mask(prepared.text))
         record = await session.run(prepared, on_line=self.operator.output,
                                    allow_write=allow_write, attach=self.operator.attach,
