@@ -27,7 +27,8 @@ from tree_sitter import Node
 
 from runbooks.bashtree import PLACEHOLDER_PATTERN, parse_tree, word_value
 
-PLAIN_VALUE = re.compile(r"^[A-Za-z0-9_.:/@%+,=-]+$")
+#: fullmatch only: `$` alone would let a trailing newline through into a nested shell
+PLAIN_VALUE = re.compile(r"[A-Za-z0-9_.:/@%+,=-]+")
 
 
 class PlaceholderError(ValueError):
@@ -283,7 +284,7 @@ def _refuse(name: str, where: str, value: str) -> PlaceholderError:
 def _quote_shell(name: str, value: str, spot: _Spot) -> str:
     if "\0" in value:
         raise PlaceholderError(f"<{name}>: a value cannot hold a NUL byte")
-    if spot.nested and not PLAIN_VALUE.match(value):
+    if spot.nested and not PLAIN_VALUE.fullmatch(value):
         raise _refuse(name, spot.nested, value)
     if spot.quoting in {"heredoc", "heredoc-quoted"}:
         if spot.delimiter is not None and any(
@@ -317,7 +318,7 @@ def _fill_sql(code: str, values: Mapping[str, str]) -> str:
         if "\0" in value:
             raise PlaceholderError(f"<{name}>: a value cannot hold a NUL byte")
         if (_in_dollar_quote(code, start) or (context == "single" and _e_string(code, start))) \
-                and not PLAIN_VALUE.match(value):
+                and not PLAIN_VALUE.fullmatch(value):
             raise _refuse(name, "a dollar-quoted or E'' SQL string", value)
         out.append(code[pos:start])
         out.append(_quote_sql(value, context))
@@ -398,7 +399,7 @@ def sql_with_params(code: str, values: Mapping[str, str]) -> tuple[str, dict[str
             pos = lit_end
             handled_until = lit_end
             continue
-        if not PLAIN_VALUE.match(value) or not re.fullmatch(r"[A-Za-z0-9_.$-]+", value):
+        if not PLAIN_VALUE.fullmatch(value) or not re.fullmatch(r"[A-Za-z0-9_.$-]+", value):
             raise _refuse(name, "a SQL identifier or dollar-quoted body", value)
         out.append(_escape_percent(code[pos:start]))
         out.append(value)

@@ -167,9 +167,12 @@ def test_the_journal_writes_each_secret_masked(tmp_path: Path, text: str, secret
 
 def test_runbooks_show_masks_every_secret_shape(tmp_path: Path,
                                                 capsys: pytest.CaptureFixture[str]) -> None:
-    steps = "".join(f"{n}. Step {n}:\n\n   ```bash\n"
-                    + "".join(f"   {line}\n" for line in text.split("\n")) + "   ```\n\n"
-                    for n, (_, text, _, _) in enumerate(CASES, 1))
+    # a fence belongs to its list item when indented as far as the item's text: 3 spaces
+    # under "9. ", 4 under "10. " (CommonMark)
+    steps = "".join(f"{n}. Step {n}:\n\n{pad}```bash\n"
+                    + "".join(f"{pad}{line}\n" for line in text.split("\n")) + f"{pad}```\n\n"
+                    for n, (_, text, _, _) in enumerate(CASES, 1)
+                    for pad in [" " * len(f"{n}. ")])
     (tmp_path / "ops.md").write_text(f"## Secrets everywhere\n\n{steps}")
     assert main(["runbooks", "show", "ops.md#secrets-everywhere",
                  "--runbooks", str(tmp_path)]) == 0

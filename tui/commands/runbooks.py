@@ -153,6 +153,13 @@ def _cmd_show(args: argparse.Namespace, library: Library) -> int:
             print(f"      {cmd.lang}{tag}:")
             for line in mask_secrets(cmd.code).split("\n"):
                 print(f"        {line}")
+        ran = {line for cmd in step.commands for line in cmd.code.splitlines()}
+        shown = [line for block in step.blocks for line in block.code.splitlines()
+                 if line.strip() and line not in ran]
+        if shown:  # output samples, config, PromQL: the author's text, never run
+            print("      shown, not run:")
+            for line in shown:
+                print(f"        {mask_secrets(line)}")
         inline = [c for c in step.commands if c.inline and c.destructive]
         if inline:
             print("      (destructive)")
