@@ -128,7 +128,8 @@ def start_time(args: argparse.Namespace, bounds: tuple[float, float],
 
 
 def run_replay(args: argparse.Namespace) -> int:
-    speed = float(getattr(args, "speed", 1.0) or 1.0)
+    speed = getattr(args, "speed", None)
+    speed = 1.0 if speed is None else float(speed)
     if not math.isfinite(speed) or speed <= 0:
         raise UsageError(f"--speed must be a number > 0, got {speed:g}")
     user = _user_config(args)
