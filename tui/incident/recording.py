@@ -249,7 +249,8 @@ class RecordingStore:
                 return deleted
 
     def _compact(self) -> None:
-        self.conn.execute("PRAGMA incremental_vacuum").fetchall()
+        # executescript steps the pragma to the end (execute() frees only one page)
+        self.conn.executescript("PRAGMA incremental_vacuum;")
         self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     # -- reading (replay) --
@@ -309,13 +310,15 @@ class Recorder:
     def __init__(self, settings: RecordingSettings, *,
                  on_warning: Callable[[str], None] | None = None,
                  clock: Callable[[], float] = time.time,
-                 flush_s: float = FLUSH_S, prune_s: float = PRUNE_S) -> None:
+                 flush_s: float = FLUSH_S, prune_s: float = PRUNE_S,
+                 busy_timeout: float = 2.0) -> None:
         self.settings = settings
         self.path = recording_path(settings)
         self.on_warning = on_warning
         self.clock = clock
         self.flush_s = flush_s
         self.prune_s = prune_s
+        self.busy_timeout = busy_timeout
         self._queue: deque[PanelState] = deque(maxlen=QUEUE_MAX)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -362,7 +365,7 @@ class Recorder:
     def _open(self) -> RecordingStore | None:
         if self._store is None:
             try:
-                self._store = RecordingStore.open(self.path)
+                self._store = RecordingStore.open(self.path, timeout=self.busy_timeout)
             except (sqlite3.Error, OSError) as exc:
                 self._warn(f"cannot open the recording {self.path}: {_reason(exc)}")
                 return None
