@@ -26,6 +26,7 @@ import math
 import sqlite3
 import threading
 import time
+import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -48,31 +49,40 @@ PRUNE_S = 180.0
 QUEUE_MAX = 50_000
 #: retention deletes in chunks so one prune never holds the write lock for long
 DELETE_CHUNK = 20_000
+#: a panel's compression dictionary is renewed after this many samples, to follow drift
+DICT_EVERY = 3600
+#: the on-disk format (PRAGMA user_version); another one is refused, not misread
+FORMAT = 2
 
-_SCHEMA = """
+# Each sample's body (summary, metrics, alerts, error, timings) is JSON compressed with
+# zlib against a dictionary: an earlier body of the same panel. Consecutive polls of one
+# panel differ in a few figures, so a ~480-byte body becomes ~40 bytes and a day of 20
+# panels at 1 s fits the 200 MB default (benchmarks/bench_recording.py).
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS panels (
+    id INTEGER PRIMARY KEY,
+    panel_id TEXT NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL, target TEXT NOT NULL,
+    UNIQUE (panel_id, kind, name, target)
+);
+CREATE TABLE IF NOT EXISTS dicts (
+    id INTEGER PRIMARY KEY,
+    panel INTEGER NOT NULL,
+    data BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS samples (
     id INTEGER PRIMARY KEY,
     ts REAL NOT NULL,
-    panel_id TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    name TEXT NOT NULL,
-    target TEXT NOT NULL,
+    panel INTEGER NOT NULL,
     status TEXT NOT NULL,
-    summary TEXT NOT NULL,
-    metrics TEXT NOT NULL,
-    alerts TEXT NOT NULL,
-    error_kind TEXT,
-    error_message TEXT,
-    duration_ms REAL NOT NULL,
     series_value REAL,
-    last_ok_at REAL
+    dict INTEGER NOT NULL,
+    body BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS samples_ts ON samples (ts);
+PRAGMA user_version = {FORMAT};
 """
-_COLUMNS = ("ts, panel_id, kind, name, target, status, summary, metrics, alerts, "
-            "error_kind, error_message, duration_ms, series_value, last_ok_at")
-_INSERT = f"INSERT INTO samples ({_COLUMNS}) VALUES ({', '.join('?' * 14)})"
-_SELECT = f"SELECT id, {_COLUMNS} FROM samples"
+_INSERT = "INSERT INTO samples (ts, panel, status, series_value, dict, body) VALUES (?,?,?,?,?,?)"
+_SELECT = "SELECT id, ts, panel, status, series_value, dict, body FROM samples"
 
 Row = tuple[Any, ...]
 
@@ -86,43 +96,51 @@ def recording_path(settings: RecordingSettings) -> Path:
     return settings.path if settings.path is not None else default_recording_path()
 
 
-# --- PanelState <-> row -------------------------------------------------------------------
+# --- PanelState <-> body ------------------------------------------------------------------
 
 
-def _alert_json(alert: Alert) -> dict[str, Any]:
-    return {"name": alert.name, "state": alert.state.value, "severity": alert.severity.value,
-            "since": alert.since, "active_since": alert.active_since, "detail": alert.detail,
-            "target": alert.target, "fired_at": alert.fired_at}
+def _alert_json(alert: Alert) -> list[Any]:
+    return [alert.name, alert.state.value, alert.severity.value, alert.since,
+            alert.active_since, alert.detail, alert.target, alert.fired_at]
 
 
 def _finite(value: float | None) -> float | None:
     return value if value is None or math.isfinite(value) else None
 
 
-def state_row(state: PanelState) -> Row:
-    """One row; metrics and alerts as compact JSON (a value JSON cannot hold becomes text)."""
+def state_body(state: PanelState) -> bytes:
+    """What a sample holds beside its columns, as compact JSON (a value JSON cannot hold
+    becomes text)."""
     error = state.error
-    return (state.updated_at, state.panel_id, state.kind, state.name, state.target,
-            state.status.value, state.summary,
-            json.dumps(state.metrics, separators=(",", ":"), default=str),
-            json.dumps([_alert_json(a) for a in state.alerts], separators=(",", ":")),
-            error.kind if error else None, error.message if error else None,
-            state.duration_ms, _finite(state.series_value), state.last_ok_at)
+    return json.dumps([state.summary, state.metrics, [_alert_json(a) for a in state.alerts],
+                       error.kind if error else None, error.message if error else None,
+                       state.duration_ms, state.last_ok_at],
+                      separators=(",", ":"), default=str).encode()
 
 
-def row_state(row: Row) -> PanelState:
-    """The PanelState a row was written from (without drill-down detail)."""
-    (_id, ts, panel_id, kind, name, target, status, summary, metrics, alerts, error_kind,
-     error_message, duration_ms, series_value, last_ok_at) = row
+def body_state(panel: tuple[str, str, str, str], ts: float, status: str,
+               series_value: float | None, body: bytes) -> PanelState:
+    """The PanelState a sample was written from (without drill-down detail)."""
+    panel_id, kind, name, target = panel
+    summary, metrics, alerts, error_kind, error_message, duration_ms, last_ok_at = (
+        json.loads(body))
     return PanelState(
         panel_id=panel_id, kind=kind, name=name, target=target, status=Status(status),
-        summary=summary, metrics=json.loads(metrics),
-        alerts=tuple(Alert(a["name"], AlertState(a["state"]), Severity(a["severity"]),
-                           a["since"], a["active_since"], a["detail"], a["target"],
-                           a["fired_at"]) for a in json.loads(alerts)),
+        summary=summary, metrics=metrics,
+        alerts=tuple(Alert(a[0], AlertState(a[1]), Severity(a[2]), *a[3:]) for a in alerts),
         error=ProbeError(error_kind, error_message or "") if error_kind else None,
         updated_at=ts, duration_ms=duration_ms, series_value=series_value,
         last_ok_at=last_ok_at)
+
+
+def _compress(body: bytes, zdict: bytes) -> bytes:
+    packer = zlib.compressobj(6, zdict=zdict)
+    return packer.compress(body) + packer.flush()
+
+
+def _decompress(blob: bytes, zdict: bytes) -> bytes:
+    unpacker = zlib.decompressobj(zdict=zdict)
+    return unpacker.decompress(blob) + unpacker.flush()
 
 
 # --- the store ----------------------------------------------------------------------------
@@ -137,6 +155,13 @@ class Pruned:
     size_bytes: int
 
 
+@dataclass
+class _Dict:
+    id: int
+    data: bytes
+    uses: int = 0
+
+
 class RecordingStore:
     """One SQLite file in WAL mode (readers never block the writer, a crash loses at
     most the last batch). One connection; use it from one thread at a time."""
@@ -144,6 +169,13 @@ class RecordingStore:
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         self.conn = conn
         self.path = path
+        #: (panel_id, kind, name, target) <-> row id of `panels`
+        self._panel_ids: dict[tuple[str, str, str, str], int] = {}
+        self._panels: dict[int, tuple[str, str, str, str]] = {}
+        #: the dictionary each panel's new samples are compressed with (writer side)
+        self._current: dict[int, _Dict] = {}
+        #: every dictionary read so far (reader side; a dictionary never changes)
+        self._dicts: dict[int, bytes] = {}
 
     @classmethod
     def open(cls, path: Path, *, create: bool = True, timeout: float = 2.0) -> RecordingStore:
@@ -164,10 +196,15 @@ class RecordingStore:
             if str(mode).lower() != "wal":
                 raise sqlite3.OperationalError(f"cannot switch {path} to WAL (got {mode})")
             conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: durable enough
-            if create:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            if tables and version != FORMAT:
+                raise sqlite3.DatabaseError(f"recording format {version}, this opsdash "
+                                            f"reads format {FORMAT}")
+            if create and not tables:
                 conn.executescript(_SCHEMA)
-            else:
-                conn.execute("SELECT 1 FROM samples LIMIT 1")  # not a recording: say so now
+            elif not tables:
+                raise sqlite3.DatabaseError("no recording in it")
         except BaseException:
             conn.close()
             raise
@@ -179,15 +216,41 @@ class RecordingStore:
     # -- writing --
     def write(self, states: Iterable[PanelState]) -> int:
         """Insert a batch in one transaction; the number of rows written."""
-        rows = [state_row(s) for s in states]
-        return self.write_rows(rows)
-
-    def write_rows(self, rows: list[Row]) -> int:
-        if not rows:
-            return 0
+        count = 0
         with self._transaction():
-            self.conn.executemany(_INSERT, rows)
-        return len(rows)
+            try:
+                rows = [self._row(s) for s in states]
+                self.conn.executemany(_INSERT, rows)
+                count = len(rows)
+            except BaseException:
+                self._current.clear()  # dictionaries made here were rolled back
+                raise
+        return count
+
+    def _row(self, state: PanelState) -> Row:
+        panel = self._panel_id((state.panel_id, state.kind, state.name, state.target))
+        body = state_body(state)
+        current = self._current.get(panel)
+        if current is None or current.uses >= DICT_EVERY:
+            cur = self.conn.execute("INSERT INTO dicts (panel, data) VALUES (?, ?)",
+                                    (panel, body))
+            current = self._current[panel] = _Dict(int(cur.lastrowid or 0), body)
+            self._dicts[current.id] = body
+        current.uses += 1
+        return (state.updated_at, panel, state.status.value, _finite(state.series_value),
+                current.id, _compress(body, current.data))
+
+    def _panel_id(self, key: tuple[str, str, str, str]) -> int:
+        found = self._panel_ids.get(key)
+        if found is None:
+            self.conn.execute("INSERT OR IGNORE INTO panels (panel_id, kind, name, target) "
+                              "VALUES (?, ?, ?, ?)", key)
+            found = int(self.conn.execute(
+                "SELECT id FROM panels WHERE panel_id = ? AND kind = ? AND name = ? "
+                "AND target = ?", key).fetchone()[0])
+            self._panel_ids[key] = found
+            self._panels[found] = key
+        return found
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -219,8 +282,8 @@ class RecordingStore:
 
     def prune(self, now: float, *, keep_s: float, max_bytes: int) -> Pruned:
         """Delete rows older than `keep_s`, then the oldest rows until the store is under
-        `max_bytes` (to 90% of it, so the next prune is not due at once); then give the
-        freed pages back and truncate the WAL."""
+        `max_bytes` (to 90% of it, so the next prune is not due at once); then drop the
+        dictionaries nothing uses, give the freed pages back and truncate the WAL."""
         by_age = self._delete_where("ts < ?", (now - keep_s,))
         by_size = 0
         self._compact()
@@ -246,7 +309,13 @@ class RecordingStore:
                     f"ORDER BY id LIMIT {DELETE_CHUNK})", args)
             deleted += cur.rowcount
             if cur.rowcount < DELETE_CHUNK:
-                return deleted
+                break
+        if deleted:
+            in_use = ",".join(str(d.id) for d in self._current.values()) or "0"
+            with self._transaction():
+                self.conn.execute("DELETE FROM dicts WHERE id NOT IN (SELECT DISTINCT dict "
+                                  f"FROM samples) AND id NOT IN ({in_use})")
+        return deleted
 
     def _compact(self) -> None:
         # executescript steps the pragma to the end (execute() frees only one page)
@@ -263,41 +332,52 @@ class RecordingStore:
         return None if first is None else (float(first), float(last))
 
     def panels(self) -> list[tuple[str, str, str]]:
-        """(panel_id, kind, name) of every recorded panel, in the order they first appear."""
+        """(panel_id, kind, name) of every panel with samples kept, first recorded first."""
         rows = self.conn.execute(
-            "SELECT panel_id, kind, name FROM samples GROUP BY panel_id ORDER BY min(id)")
-        return [(r[0], r[1], r[2]) for r in rows]
+            "SELECT panel_id, kind, name FROM panels p WHERE EXISTS "
+            "(SELECT 1 FROM samples s WHERE s.panel = p.id) ORDER BY id")
+        out: dict[str, tuple[str, str, str]] = {}
+        for panel_id, kind, name in rows:
+            out.setdefault(panel_id, (panel_id, kind, name))
+        return list(out.values())
+
+    def _state(self, row: Row) -> PanelState:
+        _id, ts, panel, status, series_value, dict_id, blob = row
+        key = self._panels.get(panel)
+        if key is None:
+            found = self.conn.execute("SELECT panel_id, kind, name, target FROM panels "
+                                      "WHERE id = ?", (panel,)).fetchone()
+            key = self._panels[panel] = (found[0], found[1], found[2], found[3])
+        zdict = self._dicts.get(dict_id)
+        if zdict is None:
+            zdict = self._dicts[dict_id] = bytes(self.conn.execute(
+                "SELECT data FROM dicts WHERE id = ?", (dict_id,)).fetchone()[0])
+        return body_state(key, ts, status, series_value, _decompress(blob, zdict))
 
     def states_between(self, start: float, end: float) -> list[PanelState]:
         """States with start <= ts <= end, in recorded order."""
         rows = self.conn.execute(f"{_SELECT} WHERE ts >= ? AND ts <= ? ORDER BY ts, id",
-                                 (start, end))
-        return [row_state(r) for r in rows]
+                                 (start, end)).fetchall()
+        return [self._state(r) for r in rows]
 
     def states_after(self, ts: float, row_id: int, limit: int) -> list[tuple[int, PanelState]]:
         """Up to `limit` (row id, state) after position (ts, row_id), in recorded order."""
         rows = self.conn.execute(
             f"{_SELECT} WHERE ts > ? OR (ts = ? AND id > ?) ORDER BY ts, id LIMIT ?",
-            (ts, ts, row_id, limit))
-        return [(r[0], row_state(r)) for r in rows]
+            (ts, ts, row_id, limit)).fetchall()
+        return [(r[0], self._state(r)) for r in rows]
 
-    def latest_before(self, ts: float) -> dict[str, PanelState]:
-        """Each panel's last state at or before `ts`: what its card showed then."""
-        rows = self.conn.execute(
-            f"{_SELECT} WHERE id IN (SELECT max(id) FROM samples WHERE ts <= ? "
-            "GROUP BY panel_id) ORDER BY ts, id", (ts,))
-        return {s.panel_id: s for s in map(row_state, rows)}
-
-    def next_change(self, ts: float) -> float | None:
-        """When a panel's status next differs from its previous sample, after `ts`."""
-        last = {pid: s.status.value for pid, s in self.latest_before(ts).items()}
-        rows = self.conn.execute("SELECT ts, panel_id, status FROM samples WHERE ts > ? "
-                                 "ORDER BY ts, id", (ts,))
-        for at, panel_id, status in rows:
-            before = last.get(panel_id)
-            if before is not None and before != status:
+    def next_change(self, ts: float, lookback_s: float = 3600.0) -> float | None:
+        """When a panel's status next differs from its previous sample, after `ts` (a
+        panel silent for `lookback_s` before `ts` starts afresh)."""
+        last: dict[int, str] = {}
+        rows = self.conn.execute("SELECT ts, panel, status FROM samples WHERE ts >= ? "
+                                 "ORDER BY ts, id", (ts - lookback_s,))
+        for at, panel, status in rows:
+            before = last.get(panel)
+            last[panel] = status
+            if at > ts and before is not None and before != status:
                 return float(at)
-            last[panel_id] = status
         return None
 
 
