@@ -150,7 +150,7 @@ def fast_forward(rounds: list[list[PanelState]], folder: Path, hours: float) -> 
     cap_h = settings.max_bytes / max(1.0, per_state * PANELS) / 3600
     print(f"  retention pass: {prune_s * 1000:.0f} ms, {pruned.by_age:,} rows by age, "
           f"{pruned.by_size:,} by size, {after / 2**20:.1f} MiB after; the 200 MB cap "
-          f"holds {min(cap_h, 24.0):.1f} h of {PANELS} panels at 1 s")
+          f"alone would hold {cap_h:.1f} h of {PANELS} panels at 1 s")
 
 
 def main() -> None:

@@ -143,7 +143,8 @@ async def test_replay_shows_the_fault_then_the_recovery_and_polls_nothing(
     assert built == []
 
 
-async def test_replay_plays_forward_on_its_own(store: RecordingStore) -> None:
+async def test_replay_plays_forward_on_its_own_and_stops_at_the_end(
+        store: RecordingStore) -> None:
     app = ReplayApp(replay_config(store, None), store, start=FAULT_AT - 1, speed=50.0,
                     hostname="web-1")
     async with app.run_test(size=(100, 30)) as pilot:
@@ -154,6 +155,15 @@ async def test_replay_plays_forward_on_its_own(store: RecordingStore) -> None:
                 break
         await pilot.pause()
         assert card.has_class("-crit")
+        # on to the end of the recording: it holds there, paused, and says so
+        for _ in range(200):
+            await pilot.pause(0.05)
+            if app.replay_clock.paused:
+                break
+        await pilot.pause()
+        assert app.replay_clock.now() == END - 2  # the last sample, T0 + 178
+        assert card.has_class("-ok")
+        assert any("end of the recording" in str(n.message) for n in app._notifications)
 
 
 async def test_replay_pane_opens_but_nothing_runs(store: RecordingStore,

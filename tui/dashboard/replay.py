@@ -147,8 +147,8 @@ class ReplayApp(OpsdashApp):
     def action_replay_pause(self) -> None:
         clock = self.replay_clock
         if clock.paused:
-            if self.cursor.ended:
-                self._ended_told = False
+            self.cursor.retry()
+            self._ended_told = False
             clock.resume()
         else:
             clock.pause()

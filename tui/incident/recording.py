@@ -234,8 +234,8 @@ class RecordingStore:
         if current is None or current.uses >= DICT_EVERY:
             cur = self.conn.execute("INSERT INTO dicts (panel, data) VALUES (?, ?)",
                                     (panel, body))
+            # not cached for reading: a rolled-back id may be handed out again
             current = self._current[panel] = _Dict(int(cur.lastrowid or 0), body)
-            self._dicts[current.id] = body
         current.uses += 1
         return (state.updated_at, panel, state.status.value, _finite(state.series_value),
                 current.id, _compress(body, current.data))
@@ -432,7 +432,7 @@ class Recorder:
         while True:
             stopping = self._stop.wait(self.flush_s)
             self.flush()
-            if time.monotonic() >= next_prune:
+            if not stopping and time.monotonic() >= next_prune:  # quitting is not held up
                 self.prune()
                 next_prune = time.monotonic() + self.prune_s
             if stopping:

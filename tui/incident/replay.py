@@ -104,6 +104,10 @@ class ReplayCursor:
         self._exhausted = False
         return self.store.states_between(at - window_s, at)
 
+    def retry(self) -> None:
+        """Look again past the end: a recording still being written may have grown."""
+        self._exhausted = False
+
     @property
     def ended(self) -> bool:
         return self.peek() is None
