@@ -451,3 +451,16 @@ def test_a_demo_that_never_stops_removes_its_keys_at_exit(redis_server: RedisSer
     client = redis.Redis.from_url(redis_server.url)
     assert demo_keys(client) == []  # the interpreter exited without stop(): atexit did it
     client.close()
+
+
+def test_the_demo_dashboard_and_runbook_are_told_this_runs_queue(
+        redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tui.commands.demo import QUEUE_ENV, REDIS_ENV, URL_ENV, export_env
+
+    with DemoService(redis_url=redis_server.url, traffic_rps=0) as demo:
+        for name in (QUEUE_ENV, REDIS_ENV, URL_ENV):  # restored after the test
+            monkeypatch.setenv(name, "stale")
+        export_env(demo)
+        assert os.environ[QUEUE_ENV] == demo.queue_key
+        redis_spec = next(s for s in demo_config(demo).panels if s.kind == "redis")
+        assert redis_spec.options["queues"] == [demo.queue_key]

@@ -236,3 +236,18 @@ def test_replay_refuses_a_bad_speed_and_a_file_that_is_not_a_recording(
     assert main(["replay", "--recording", str(junk)]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"opsdash: {junk}: not a readable recording") and err.count("\n") == 1
+
+
+def test_replay_incident_beyond_the_journal_is_one_line_and_exit_2(
+        store: RecordingStore, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from runbooks.journal import Journal
+
+    journal = Journal(tmp_path / "journal.jsonl")
+    journal.append({"ts": FAULT_AT, "type": "alert", "name": "ServiceDown",
+                    "state": "firing", "panel": "health:api"})
+    journal.append({"ts": RECOVERED_AT, "type": "alert", "name": "ServiceDown",
+                    "state": "resolved", "panel": "health:api"})
+    assert main(["replay", "--recording", str(store.path), "--journal",
+                 str(journal.path), "--incident", "2"]) == 2
+    assert capsys.readouterr().err == (
+        "opsdash: --incident 2: the journal records 1 alert firing(s), number them 1 to 1\n")
