@@ -138,6 +138,19 @@ async def test_replay_shows_the_fault_then_the_recovery_and_polls_nothing(
         assert card.has_class("-ok")
         assert "22:15:20" in header_text(app)
 
+        await pilot.press("full_stop")  # exactly one more sample, and still paused
+        await pilot.pause()
+        latest = app.history.latest("health:api")
+        assert latest is not None and latest.updated_at == RECOVERED_AT + 2
+        assert app.replay_clock.paused and app.replay_clock.now() == RECOVERED_AT + 2
+
+        await pilot.press("space")
+        assert not app.replay_clock.paused
+        assert "⏵ REPLAY" in header_text(app)
+        await pilot.press("space")
+        assert app.replay_clock.paused
+        assert "⏸ REPLAY" in header_text(app)
+
         assert app.read_only and app.replaying
         assert app.scheduler is None and app.recorder is None
     assert built == []
