@@ -155,6 +155,7 @@ class OpsdashApp(App[int]):
         self.replaying = False
         #: writes every new PanelState to the recording, off the event loop
         self.recorder: Recorder | None = None
+        self._unrecord: Callable[[], None] = lambda: None
         self.faults: DemoFaults | None = None
         if demo is not None:
             from tui.dashboard.demo_faults import DemoFaults
@@ -250,6 +251,9 @@ class OpsdashApp(App[int]):
         # a ~60 ms frame gap
         import tui.dashboard.widgets.runbook_pane  # noqa: F401
 
+        # the recorder's module (sqlite3, zlib) likewise, before `_start_scheduler` uses it
+        from tui.incident import recording  # noqa: F401
+
         self.call_from_thread(self._start_scheduler, panels, hook)
 
     def _start_scheduler(self, panels: list[Panel[Any]], hook: StatusHook | None) -> None:
@@ -274,7 +278,7 @@ class OpsdashApp(App[int]):
                                   severity="warning", timeout=10)
 
         self.recorder = Recorder(settings, on_warning=warn).start()
-        self.feed.subscribe(self.recorder.offer)
+        self._unrecord = self.feed.subscribe(self.recorder.offer)
 
     def on_panels_failed(self, message: PanelsFailed) -> None:
         self.notify(message.error, title="cannot start panels", severity="error", timeout=30)
@@ -400,6 +404,7 @@ class OpsdashApp(App[int]):
             await scheduler.aclose()
         recorder, self.recorder = self.recorder, None
         if recorder is not None:  # writes what is queued, in its thread
+            self._unrecord()
             await asyncio.to_thread(recorder.stop)
 
     async def on_unmount(self) -> None:
