@@ -24,14 +24,13 @@ sys.path.insert(0, str(ROOT))
 from panels.base import Status  # noqa: E402
 from tests.fixtures.common import free_port  # noqa: E402
 from tests.fixtures.redis import RedisServer  # noqa: E402
-from tui.commands.demo import RUNBOOK_SECTIONS, URL_ENV, demo_runbook_dir  # noqa: E402
+from tui.commands.demo import QUEUE_ENV, RUNBOOK_SECTIONS, URL_ENV, demo_runbook_dir  # noqa: E402
 from tui.config.loader import Config, PanelSpec  # noqa: E402
 from tui.dashboard.app import OpsdashApp  # noqa: E402
 from tui.dashboard.widgets.runbook_pane import RunbookPane  # noqa: E402
 from tui.demo.service import DemoService  # noqa: E402
 
 OUT = ROOT / "screenshots"
-QUEUE = "demo:jobs"
 
 
 async def wait_until(pilot: Any, condition: Callable[[], bool], timeout: float = 30) -> None:
@@ -69,8 +68,9 @@ async def shoot(config: Config, service: DemoService) -> list[Path]:
         await pilot.press("escape")
         service.inject("down")
         service.inject("backlog")
+        queue = service.queue_key
         await wait_until(pilot, lambda: app.states["health:demo"].status is Status.CRIT
-                         and app.states["redis:demo"].metrics.get("queues", {}).get(QUEUE, 0) > 0)
+                         and app.states["redis:demo"].metrics.get("queues", {}).get(queue, 0) > 0)
         await pilot.pause(2.5)
         save("failing")
         app.open_drilldown("redis:demo")
@@ -102,13 +102,15 @@ def main() -> int:
         redis_url = redis.url
         service = DemoService(redis_url=redis_url).start()
         os.environ[URL_ENV] = service.url  # the demo runbook's steps find the service here
+        os.environ[QUEUE_ENV] = service.queue_key
         os.environ["XDG_STATE_HOME"] = tmp  # the drill's journal is not the user's
         try:
             config = Config(refresh=1.0, panels=(
                 PanelSpec("health", "demo", {"url": f"{service.url}/readyz"}, timeout=2.0),
                 PanelSpec("traffic", "demo", {"metrics_url": f"{service.url}/metrics"},
                           timeout=2.0),
-                PanelSpec("redis", "demo", {"url": redis_url, "queues": [QUEUE]}, timeout=2.0),
+                PanelSpec("redis", "demo", {"url": redis_url, "queues": [service.queue_key]},
+                          timeout=2.0),
                 PanelSpec("host", "host", {"mounts": ["/"]}),
             ), runbook_dirs=(demo_runbook_dir(),), runbook_map={
                 alert: (f"runbook.md#{slug}",) for alert, slug in RUNBOOK_SECTIONS.items()})

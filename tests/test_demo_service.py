@@ -36,7 +36,7 @@ from tui.commands.demo import (
     with_user_config,
 )
 from tui.config.loader import build_panels
-from tui.demo.service import BACKLOG_ITEMS, FAULTS, QUEUE_KEY, SLOW_SECONDS, DemoService
+from tui.demo.service import BACKLOG_ITEMS, FAULTS, KEY_PREFIX, SLOW_SECONDS, DemoService
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -167,13 +167,13 @@ def test_backlog_fills_demo_jobs_in_redis_and_recover_drains_it(
     with DemoService(redis_url=redis_server.url) as demo, \
             httpx.Client(base_url=demo.url, timeout=10) as c:
         assert c.post("/admin/backlog").status_code == 200
-        assert queue.llen(QUEUE_KEY) == BACKLOG_ITEMS == 1500
+        assert queue.llen(demo.queue_key) == BACKLOG_ITEMS == 1500
         assert c.get("/readyz").json()["queue"] == {"ok": True, "depth": 1500,
                                                     "backend": "redis"}
         assert demo.faults == {"backlog"}
 
         c.post("/admin/recover", params={"fault": "backlog"})
-        assert queue.llen(QUEUE_KEY) == 0
+        assert queue.llen(demo.queue_key) == 0
         assert demo.faults == frozenset()
     queue.close()
 
@@ -226,7 +226,9 @@ def test_serve_only_runs_headless_and_takes_faults(redis_server: RedisServer) ->
             assert c.post("/admin/down").status_code == 200
             assert c.get("/readyz").status_code == 503
             assert c.post("/admin/backlog").status_code == 200
-            assert redis.Redis.from_url(redis_server.url).llen(QUEUE_KEY) == 1500
+            queue = c.get("/admin/faults").json()["queue"]
+            assert queue.startswith(KEY_PREFIX) and queue.endswith(":jobs")
+            assert redis.Redis.from_url(redis_server.url).llen(queue) == 1500
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=15)
     finally:
@@ -287,7 +289,8 @@ async def test_demo_dashboard_sees_down_and_backlog_and_their_recovery(
             assert active_alerts(health, await health.probe()) == set()
 
             demo.inject("backlog")
-            assert active_alerts(queues, await queues.probe()) == {"TaskQueueStuck:demo:jobs"}
+            assert active_alerts(queues, await queues.probe()) == {
+                f"TaskQueueStuck:{demo.queue_key}"}
             assert active_alerts(health, await health.probe()) == set()  # one fault, one alert
             demo.recover()
             assert active_alerts(queues, await queues.probe()) == set()
@@ -340,7 +343,8 @@ def test_demo_runbook_lints_clean_and_maps_every_fault() -> None:
                      if p.file.startswith("runbook.md") and p.severity == "error"]
     assert demo_problems == []
     demo_book = next(rb for rb in library.runbooks if rb.file == "runbook.md")
-    assert set(demo_book.variables) == {"OPSDASH_DEMO_URL", "OPSDASH_DEMO_REDIS"}
+    assert set(demo_book.variables) == {"OPSDASH_DEMO_URL", "OPSDASH_DEMO_REDIS",
+                                        "OPSDASH_DEMO_QUEUE"}
     for fault in FAULTS.values():
         section = library.find(mapping[fault.alert][0])
         assert section.alerts == (fault.alert,)
@@ -368,6 +372,7 @@ def run_step(code: str, demo: DemoService) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "OPSDASH_DEMO_URL": demo.url}
     if demo.redis_url:
         env["OPSDASH_DEMO_REDIS"] = demo.redis_url
+        env["OPSDASH_DEMO_QUEUE"] = demo.queue_key
     return subprocess.run(["bash", "-c", code], env=env, capture_output=True, text=True,
                           timeout=60)
 
@@ -387,7 +392,7 @@ def test_fix_steps_recover_each_fault_and_confirm_steps_say_so(
             assert demo.faults == frozenset(), fault.name
             confirmed = run_step(confirm.commands[0].code, demo)
             assert confirmed.returncode == 0, confirmed.stderr
-            if fault.name == "backlog":  # LLEN demo:jobs, read by redis-cli
+            if fault.name == "backlog":  # LLEN of this demo's queue, read by redis-cli
                 assert confirmed.stdout.strip() == "0"
 
 
@@ -403,3 +408,59 @@ def test_service_down_confirm_step_fails_until_the_fix_runs() -> None:
         assert run_step(confirm.commands[0].code, demo).returncode != 0
         assert run_step(fix.commands[0].code, demo).returncode == 0
         assert run_step(confirm.commands[0].code, demo).returncode == 0
+
+
+def demo_keys(client: redis.Redis) -> list[bytes]:
+    return sorted(client.scan_iter(match=f"{KEY_PREFIX}*"))
+
+
+def test_two_demos_on_one_redis_keep_to_their_own_keys_and_leave_none(
+        redis_server: RedisServer) -> None:
+    client = redis.Redis.from_url(redis_server.url)
+    client.rpush("someone-elses:jobs", "x")  # not ours: no demo may touch it
+    one = DemoService(redis_url=redis_server.url, traffic_rps=0).start()
+    two = DemoService(redis_url=redis_server.url, traffic_rps=0).start()
+    try:
+        assert one.queue_key != two.queue_key
+        assert one.queue_key.startswith(KEY_PREFIX) and one.queue_key.endswith(":jobs")
+        one.inject("backlog")
+        assert (client.llen(one.queue_key), client.llen(two.queue_key)) == (1500, 0)
+        assert two.queue_depth() == 0
+        two.inject("backlog")
+        two.recover()  # "recover all" in the second demo drains only its own queue
+        assert (client.llen(one.queue_key), client.llen(two.queue_key)) == (1500, 0)
+        assert demo_keys(client) == [one.queue_key.encode()]
+        one.stop()
+        assert demo_keys(client) == []
+        two.inject("backlog")
+    finally:
+        one.stop()
+        two.stop()
+    assert demo_keys(client) == []
+    assert client.lrange("someone-elses:jobs", 0, -1) == [b"x"]
+    client.close()
+
+
+def test_a_demo_that_never_stops_removes_its_keys_at_exit(redis_server: RedisServer) -> None:
+    code = ("from tui.demo.service import DemoService; "
+            f"d = DemoService(redis_url={redis_server.url!r}, traffic_rps=0).start(); "
+            "d.inject('backlog'); print(d.queue_key, flush=True)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True,
+                         capture_output=True, text=True, timeout=60).stdout.strip()
+    assert out.startswith(KEY_PREFIX)
+    client = redis.Redis.from_url(redis_server.url)
+    assert demo_keys(client) == []  # the interpreter exited without stop(): atexit did it
+    client.close()
+
+
+def test_the_demo_dashboard_and_runbook_are_told_this_runs_queue(
+        redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tui.commands.demo import QUEUE_ENV, REDIS_ENV, URL_ENV, export_env
+
+    with DemoService(redis_url=redis_server.url, traffic_rps=0) as demo:
+        for name in (QUEUE_ENV, REDIS_ENV, URL_ENV):  # restored after the test
+            monkeypatch.setenv(name, "stale")
+        export_env(demo)
+        assert os.environ[QUEUE_ENV] == demo.queue_key
+        redis_spec = next(s for s in demo_config(demo).panels if s.kind == "redis")
+        assert redis_spec.options["queues"] == [demo.queue_key]

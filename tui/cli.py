@@ -115,6 +115,21 @@ def build_parser() -> argparse.ArgumentParser:
                    help="incidents opened since TIME (ISO date/time, HH:MM today, or -2h)")
     p.add_argument("--incident", type=int, metavar="N", help="only incident N")
     _common(p)
+
+    replay = sub.add_parser("replay", help="play the recorded panels back in the dashboard, "
+                            "read-only")
+    when = replay.add_mutually_exclusive_group()
+    when.add_argument("--at", metavar="TIME",
+                      help="start time: ISO timestamp, HH:MM, or -10m (default: the last 10 "
+                           "minutes of the recording)")
+    when.add_argument("--incident", type=int, metavar="N",
+                      help="start 30 s before the journal's N-th alert firing")
+    replay.add_argument("--speed", type=float, default=1.0, metavar="X",
+                        help="recorded seconds per second (default 1)")
+    replay.add_argument("--recording", metavar="FILE",
+                        help="the recording (default: [recording] path, else the state dir)")
+    _runbook_dirs(replay)
+    _common(replay)
     return parser
 
 
@@ -149,6 +164,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from tui.commands.report import run_report
 
             return run_report(args)
+        if args.command == "replay":
+            from tui.commands.replay import run_replay
+
+            return run_replay(args)
         if args.command == "demo":
             from tui.commands.demo import run_demo
 

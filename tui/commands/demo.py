@@ -30,6 +30,8 @@ from tui.errors import UsageError
 LOCAL_REDIS = "redis://127.0.0.1:6379/0"
 URL_ENV = "OPSDASH_DEMO_URL"
 REDIS_ENV = "OPSDASH_DEMO_REDIS"
+#: this run's own job list in that Redis: the runbook's redis-cli steps read it
+QUEUE_ENV = "OPSDASH_DEMO_QUEUE"
 RUNBOOK_FILE = "runbook.md"
 #: demo section of each alert, by heading slug in tui/demo/runbook.md
 RUNBOOK_SECTIONS: dict[str, str] = {
@@ -93,6 +95,7 @@ def export_env(service: DemoService) -> None:
     os.environ[URL_ENV] = service.url
     if service.redis_url:
         os.environ[REDIS_ENV] = service.redis_url
+        os.environ[QUEUE_ENV] = service.queue_key
 
 
 def demo_runbook_dir() -> Path:
@@ -108,7 +111,7 @@ def demo_config(service: DemoService, *, refresh: float | None = None) -> Config
     ]
     if service.redis_url:
         panels.append(PanelSpec("redis", "demo", {"url": service.redis_url,
-                                                  "queues": ["demo:jobs"]}, timeout=2.0))
+                                                  "queues": [service.queue_key]}, timeout=2.0))
     panels.append(PanelSpec("host", "host", {}))
     alerts: dict[str, AlertRule] = {
         name: replace(DEFAULT_RULES[name], for_s=for_s) for name, for_s in DEMO_FOR_S.items()
@@ -162,6 +165,7 @@ def serve_forever(service: DemoService) -> int:
     lines.append(f"  export {URL_ENV}={url}")
     if redis:
         lines.append(f"  export {REDIS_ENV}={redis}")
+        lines.append(f"  export {QUEUE_ENV}={service.queue_key}")
     lines.append("Ctrl-C stops it.")
     print("\n".join(lines), flush=True)
 

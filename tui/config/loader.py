@@ -35,6 +35,7 @@ from tui.config.model import (
     Config,
     ConfigError,
     PanelSpec,
+    RecordingSettings,
     slug,
 )
 
@@ -213,7 +214,7 @@ class _LineIndex:
 # --- the loader ----------------------------------------------------------------------------
 
 _SETTINGS = ("refresh", "timeout", "journal", "read_only", "runbooks", "alerts",
-             "prometheus")
+             "prometheus", "recording")
 
 
 def _top_keys() -> tuple[str, ...]:
@@ -221,6 +222,7 @@ def _top_keys() -> tuple[str, ...]:
     return (*_SETTINGS, *KINDS)
 _ALERT_KEYS = ("threshold", "for", "severity", "warn")
 _RUNBOOK_KEYS = ("dirs", "map", "urls")
+_RECORDING_KEYS = ("enabled", "path", "keep", "max_mb")
 def _type_name(types: type | tuple[type, ...]) -> str:
     names = {bool: "true/false", int: "an integer", float: "a number", str: "a string",
              list: "a list", dict: "a table"}
@@ -326,6 +328,7 @@ class _Loader:
 
         dirs, runbook_map = self.runbooks(data.get("runbooks", {}))
         alerts = self.alerts(data.get("alerts", {}))
+        recording = self.recording(data.get("recording", {}))
         specs: list[PanelSpec] = []
         for key, value in data.items():  # file order: panels appear as the user wrote them
             if key in KINDS:
@@ -336,6 +339,7 @@ class _Loader:
             runbook_urls=self.runbook_urls(data.get("runbooks", {})),
             prometheus=self.prometheus(data.get("prometheus")),
             journal=journal, source=self.path, read_only=read_only, timeout=timeout,
+            recording=recording,
         )
 
     def _syntax_error(self, exc: tomllib.TOMLDecodeError) -> str:
@@ -449,6 +453,40 @@ class _Loader:
                 self.fail(path, "expected a list of runbook refs like \"disk.md#disk-full\"")
             runbook_map[alert] = tuple(refs)
         return tuple(dirs), runbook_map
+
+    # -- [recording] --
+    def recording(self, table: object) -> RecordingSettings:
+        """`enabled`, `path` (relative to the file), `keep` ("24h"), `max_mb` (> 0)."""
+        if not isinstance(table, dict):
+            self.fail(("recording",), f"expected a table, got {_describe(table)}")
+        for key in table:
+            if key not in _RECORDING_KEYS:
+                self.fail(("recording", key), f"unknown key{_suggest(key, _RECORDING_KEYS)}")
+        base = RecordingSettings()
+        enabled = table.get("enabled", base.enabled)
+        if not isinstance(enabled, bool):
+            self.fail(("recording", "enabled"), f"expected true/false, got {_describe(enabled)}")
+        path = base.path
+        if "path" in table:
+            path = self.relative_path(table["path"], ("recording", "path"))
+        keep_s = base.keep_s
+        if "keep" in table:
+            try:
+                keep_s = parse_duration(table["keep"])
+            except ValueError as exc:
+                self.fail(("recording", "keep"), str(exc))
+            if keep_s <= 0:
+                self.fail(("recording", "keep"), "must be longer than 0s")
+        max_mb = base.max_mb
+        if "max_mb" in table:
+            value = table["max_mb"]
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                self.fail(("recording", "max_mb"), f"expected a number of megabytes, got "
+                                                   f"{_describe(value)}")
+            if not math.isfinite(value) or value <= 0:
+                self.fail(("recording", "max_mb"), f"must be a number > 0, got {value!r}")
+            max_mb = float(value)
+        return RecordingSettings(enabled=enabled, path=path, keep_s=keep_s, max_mb=max_mb)
 
     # -- [alerts.NAME] --
     def alerts(self, table: object) -> dict[str, AlertRule]:

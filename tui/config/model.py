@@ -16,6 +16,9 @@ __all__ = ["Config", "ConfigError", "PanelSpec", "slug"]
 
 DEFAULT_REFRESH = 2.0
 DEFAULT_TIMEOUT = 5.0
+#: what the recording keeps by default (DESIGN.md: 24 h / 200 MB)
+DEFAULT_RECORDING_KEEP_S = 24 * 3600.0
+DEFAULT_RECORDING_MAX_MB = 200.0
 
 
 def slug(name: str) -> str:
@@ -35,6 +38,23 @@ class PanelSpec:
     timeout: float = 5.0
     #: "opsdash.toml:12: [[redis]] #1" so errors raised later still point at the file
     where: str = ""
+
+
+@dataclass(frozen=True)
+class RecordingSettings:
+    """`[recording]`: where panel samples are kept for `opsdash replay`, and how many.
+
+    `path` None means the user state dir (`tui.incident.recording.default_recording_path`).
+    """
+
+    enabled: bool = True
+    path: Path | None = None
+    keep_s: float = DEFAULT_RECORDING_KEEP_S
+    max_mb: float = DEFAULT_RECORDING_MAX_MB
+
+    @property
+    def max_bytes(self) -> int:
+        return int(self.max_mb * 1024 * 1024)
 
 
 @dataclass(frozen=True)
@@ -58,6 +78,7 @@ class Config:
     read_only: bool = False
     #: default per-panel timeout (top-level `timeout`)
     timeout: float = DEFAULT_TIMEOUT
+    recording: RecordingSettings = field(default_factory=RecordingSettings)
 
     @property
     def rules(self) -> dict[str, AlertRule]:

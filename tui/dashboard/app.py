@@ -45,6 +45,7 @@ from tui.incident.record import IncidentRecord
 if TYPE_CHECKING:
     from tui.dashboard.demo_faults import DemoFaults
     from tui.demo.service import DemoService
+    from tui.incident.recording import Recorder
 
 #: signals that end the dashboard; each ends a running step first (SIGHUP: the SSH link
 #: dropped)
@@ -154,6 +155,11 @@ class OpsdashApp(App[int]):
         self.feed = PanelFeed()
         self.runbooks = RunbookDock(self, self)
         self.feed.subscribe(self.runbooks.panel_updated)
+        #: True under `opsdash replay` (tui.dashboard.replay): nothing runs, nothing records
+        self.replaying = False
+        #: writes every new PanelState to the recording, off the event loop
+        self.recorder: Recorder | None = None
+        self._unrecord: Callable[[], None] = lambda: None
         self.faults: DemoFaults | None = None
         if demo is not None:
             from tui.dashboard.demo_faults import DemoFaults
@@ -255,6 +261,9 @@ class OpsdashApp(App[int]):
         # a ~60 ms frame gap
         import tui.dashboard.widgets.runbook_pane  # noqa: F401
 
+        # the recorder's module (sqlite3, zlib) likewise, before `_start_scheduler` uses it
+        from tui.incident import recording  # noqa: F401
+
         self.call_from_thread(self._start_scheduler, panels, hook)
 
     def _start_scheduler(self, panels: list[Panel[Any]], hook: StatusHook | None) -> None:
@@ -264,7 +273,22 @@ class OpsdashApp(App[int]):
         if self.paused:
             self.scheduler.pause()
         self.scheduler.start()
+        self.start_recording()
         self.post_message(PanelsStarted(len(panels)))
+
+    def start_recording(self) -> None:
+        """Subscribe a recorder to the feed (`[recording]`); never under replay."""
+        settings = self.config.recording
+        if self.replaying or not settings.enabled or self.recorder is not None:
+            return
+        from tui.incident.recording import Recorder
+
+        def warn(message: str) -> None:  # called in the recorder's thread
+            self.call_from_thread(self.notify, message, title="recording",
+                                  severity="warning", timeout=10)
+
+        self.recorder = Recorder(settings, on_warning=warn).start()
+        self._unrecord = self.feed.subscribe(self.recorder.offer)
 
     def on_panels_failed(self, message: PanelsFailed) -> None:
         self.notify(message.error, title="cannot start panels", severity="error", timeout=30)
@@ -401,6 +425,10 @@ class OpsdashApp(App[int]):
         scheduler, self.scheduler = self.scheduler, None
         if scheduler is not None:
             await scheduler.aclose()
+        recorder, self.recorder = self.recorder, None
+        if recorder is not None:  # writes what is queued, in its thread
+            self._unrecord()
+            await asyncio.to_thread(recorder.stop)
 
     async def on_unmount(self) -> None:
         # also on ctrl+c or an exception: every worker cancelled, every panel closed

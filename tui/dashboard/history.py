@@ -96,6 +96,10 @@ class History:
         hist.record(state)
         return True
 
+    def clear(self) -> None:
+        """Forget every panel: replay seeking back rebuilds history from the recording."""
+        self._panels.clear()
+
     def latest(self, panel_id: str) -> PanelState | None:
         hist = self._panels.get(panel_id)
         return hist.states[-1] if hist and hist.states else None

@@ -16,6 +16,7 @@ from tui.config.loader import Config, find_config, load_config
 
 if TYPE_CHECKING:
     from tui.demo.service import DemoService
+    from tui.incident.recording import RecordingStore
 
 #: how long a thread may hold the GIL while another waits (CPython's default is 5 ms).
 #: Docker stats streams, psutil and parsing run in threads; with 100 containers streaming,
@@ -51,6 +52,18 @@ def run_app(config: Config, *, read_only: bool = False, journal: Path | None = N
 
     sys.setswitchinterval(GIL_SWITCH_S)
     app = OpsdashApp(config, read_only=read_only, journal=journal, title=title, demo=demo)
+    code = app.run()
+    if app.return_code not in (None, 0):
+        return int(app.return_code)
+    return int(code or 0)
+
+
+def run_replay(config: Config, store: RecordingStore, *, start: float, speed: float,
+               journal: Path | None = None) -> int:
+    """`opsdash replay`: the dashboard over a recording, read-only, no panel polled."""
+    from tui.dashboard.replay import ReplayApp
+
+    app = ReplayApp(config, store, start=start, speed=speed, journal=journal)
     code = app.run()
     if app.return_code not in (None, 0):
         return int(app.return_code)

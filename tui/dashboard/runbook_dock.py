@@ -169,6 +169,8 @@ class RunbookDock:
         return key_figures(state.metrics) if state is not None else {}
 
     def _recovered(self, session: RunbookSession, recovery: Recovery) -> None:
+        if getattr(self.app, "replaying", False):
+            return  # a replayed recovery happened long ago: the journal already has it
         from tui.dashboard.widgets.runbook_pane import journal_recovery
 
         self.app.run_worker(partial(journal_recovery, session, recovery), thread=True,

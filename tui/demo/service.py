@@ -20,11 +20,14 @@ HTTP surface (all JSON unless noted):
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import http.client
 import json
 import logging
+import os
 import random
+import secrets
 import sys
 import threading
 import time
@@ -46,8 +49,9 @@ if TYPE_CHECKING:
 _log = logging.getLogger("opsdash.demo")
 _log.addHandler(logging.NullHandler())
 
-#: the Redis list the backlog fault fills and the redis panel watches
-QUEUE_KEY = "demo:jobs"
+#: every demo key starts so; each run adds its own part (`opsdash-demo:<pid>-<random>:`), so
+#: two demos on one Redis never touch each other's keys and a run deletes only its own
+KEY_PREFIX = "opsdash-demo:"
 BACKLOG_ITEMS = 1500
 #: how long /api/orders takes under the `slow` fault: p95 well over HighLatency's 500 ms
 SLOW_SECONDS = 0.8
@@ -73,7 +77,7 @@ FAULTS: dict[str, Fault] = {
         Fault("errors", "HighErrorRate", "1 in 5 /api/orders requests answers 500"),
         Fault("slow", "HighLatency", f"/api/orders takes {SLOW_SECONDS:.1f} s"),
         Fault("backlog", "TaskQueueStuck",
-              f"{BACKLOG_ITEMS} jobs pile up in the Redis list {QUEUE_KEY} (needs Redis)"),
+              f"{BACKLOG_ITEMS} jobs pile up in the demo's Redis list (needs Redis)"),
     )
 }
 
@@ -86,12 +90,17 @@ class DemoService:
     """The demo API on 127.0.0.1 with fault injection, its metrics and its own traffic.
 
     `port=0` picks a free port; `url` is known once `start()` returns. `redis_url` enables
-    the backlog fault (without it the fault reports that it needs Redis).
+    the backlog fault (without it the fault reports that it needs Redis). Its Redis keys
+    live under `key_prefix`, unique to this instance, and are deleted by `stop()` (and at
+    interpreter exit, should stop() never run).
     """
 
     def __init__(self, port: int = 0, redis_url: str | None = None, *,
                  traffic_rps: float = 8.0) -> None:
         self.redis_url = redis_url
+        self.key_prefix = f"{KEY_PREFIX}{os.getpid()}-{secrets.token_hex(4)}:"
+        #: the Redis list the backlog fault fills and the redis panel watches
+        self.queue_key = f"{self.key_prefix}jobs"
         self._port = port
         self._traffic_rps = traffic_rps
         self._lock = threading.Lock()
@@ -137,6 +146,7 @@ class DemoService:
                                  name="demo-http", daemon=True)
         serve.start()
         self._threads = [serve]
+        atexit.register(self.remove_keys)  # the backstop; stop() unregisters it
         if self._traffic_rps > 0:
             # A few clients in parallel so the rate holds up while `slow` is on.
             workers = 4
@@ -160,9 +170,22 @@ class DemoService:
             t.join(timeout=10)
         self._threads = []
         self._server = None
+        self.remove_keys()
+        atexit.unregister(self.remove_keys)
         if self._redis is not None:
             self._redis.close()
             self._redis = None
+
+    def remove_keys(self) -> None:
+        """Delete every key of this run (only under `key_prefix`); quiet if Redis is away."""
+        if self.redis_url is None:
+            return
+        with contextlib.suppress(Exception):  # redis errors arrive as several classes
+            client = self._client()
+            keys = list(client.scan_iter(match=f"{_glob_escape(self.key_prefix)}*",
+                                         count=500))
+            if keys:
+                client.delete(*keys)
 
     def __enter__(self) -> DemoService:
         return self.start()
@@ -195,7 +218,7 @@ class DemoService:
         if "backlog" in names and self.redis_url is not None:
             # Drained even when not flagged: a backlog left by an earlier run is still one.
             with contextlib.suppress(FaultError):
-                self._client().delete(QUEUE_KEY)
+                self._client().delete(self.queue_key)
         with self._lock:
             self._faults -= names
 
@@ -205,6 +228,7 @@ class DemoService:
             "available": {f.name: {"alert": f.alert, "description": f.description}
                           for f in FAULTS.values()},
             "redis": mask_url(self.redis_url) if self.redis_url else None,
+            "queue": self.queue_key,
         }
 
     # -- what the endpoints answer ---------------------------------------------------
@@ -230,7 +254,7 @@ class DemoService:
         if self.redis_url is None:
             return 0
         try:
-            return int(self._client().llen(QUEUE_KEY))
+            return int(self._client().llen(self.queue_key))
         except FaultError:
             return None
 
@@ -276,13 +300,13 @@ class DemoService:
         client = self._client()
         try:
             pipe = client.pipeline(transaction=False)
-            pipe.delete(QUEUE_KEY)
+            pipe.delete(self.queue_key)
             for start in range(0, BACKLOG_ITEMS, 500):
-                pipe.rpush(QUEUE_KEY, *(json.dumps({"job": "send-receipt", "order": i})
+                pipe.rpush(self.queue_key, *(json.dumps({"job": "send-receipt", "order": i})
                                         for i in range(start, min(start + 500, BACKLOG_ITEMS))))
             pipe.execute()
         except Exception as exc:  # redis errors arrive as several classes
-            raise FaultError(f"backlog could not fill {QUEUE_KEY}: {exc}") from exc
+            raise FaultError(f"backlog could not fill {self.queue_key}: {exc}") from exc
 
     def _traffic(self, period: float, offset: float) -> None:
         """One synthetic client: GET /api/orders every `period` seconds until stop()."""
@@ -299,6 +323,11 @@ class DemoService:
             finally:
                 conn.close()
             self._stopping.wait(max(0.0, period - (time.monotonic() - started)))
+
+
+def _glob_escape(text: str) -> str:
+    """`text` matched literally by Redis' SCAN MATCH glob."""
+    return "".join(f"\\{c}" if c in "*?[]\\" else c for c in text)
 
 
 class _Server(ThreadingHTTPServer):

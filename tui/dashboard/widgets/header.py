@@ -52,6 +52,7 @@ class DashHeader(Horizontal):
     DashHeader > #header-status.-unknown { color: $secondary; }
     DashHeader > #header-status.-waiting { color: $foreground-muted; }
     DashHeader > #header-paused { color: $warning; text-style: bold; }
+    DashHeader > #header-badge { background: $accent; color: $background; text-style: bold; }
     DashHeader > #header-clock { width: 10; }
     """
 
@@ -66,6 +67,10 @@ class DashHeader(Horizontal):
         yield Label(self.title, id="header-title")
         yield Label(self.hostname, id="header-host")
         yield Label("", id="header-paused")
+        # `opsdash replay`: REPLAY, the recorded date and the speed (the clock shows its time)
+        badge = Label("", id="header-badge")
+        badge.display = False
+        yield badge
         yield Label(status_text(None), id="header-status", classes="-waiting")
         yield Label("", id="header-alerts")
         self._time_shown = self._time()
@@ -83,6 +88,11 @@ class DashHeader(Horizontal):
             self._time_shown = text
             # fixed width (CSS): a new time repaints those 10 cells, without a layout pass
             self.query_one("#header-clock", Label).update(text, layout=False)
+
+    def set_badge(self, text: str) -> None:
+        badge = self.query_one("#header-badge", Label)
+        badge.update(text)
+        badge.display = bool(text)
 
     def show(self, status: Status | None, firing: Sequence[str], paused: bool) -> None:
         """`firing`: the firing alerts' names, most severe first."""

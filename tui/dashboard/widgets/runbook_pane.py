@@ -310,6 +310,9 @@ class RunbookPane(Vertical):
 
     def run_step(self, index: int) -> None:
         """Forward Enter on a step to the step runner; the runner decides, the pane shows."""
+        if getattr(self.app, "replaying", False):  # recorded samples: nothing may run now
+            self.app.notify("replay: nothing runs", severity="warning", timeout=4)
+            return
         session = self.session
         if self.busy:
             running = session.running
