@@ -89,7 +89,7 @@ def test_nested_contexts_take_plain_values_only(v: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         cwd = Path(tmp)
         for name, template, expected in NESTED_CONTEXTS:
-            if PLAIN_VALUE.match(v):
+            if PLAIN_VALUE.fullmatch(v):
                 script = _fill(template, v)
                 assert _run(script, cwd, v) == expected.replace("{v}", v), (name, script)
             else:
