@@ -25,7 +25,6 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Container, Horizontal
-from textual.widgets import Footer
 
 from panels.alerts import Alert
 from panels.base import Panel, Status
@@ -39,6 +38,7 @@ from tui.dashboard.runbook_dock import RunbookDock
 from tui.dashboard.scheduler import Scheduler, StatusHook
 from tui.dashboard.widgets.card import CardBase, ChartSource, PanelCard
 from tui.dashboard.widgets.chart import charts_for
+from tui.dashboard.widgets.footer import DashFooter
 from tui.dashboard.widgets.grid import CardGrid
 from tui.dashboard.widgets.group_card import GroupCard
 from tui.dashboard.widgets.header import DashHeader
@@ -172,7 +172,8 @@ class OpsdashApp(App[int]):
             with CardGrid(id="cards"):
                 yield from self._cards()
             yield Container(id="side-pane")
-        yield Footer()
+        # back to the cards, help and quit stay in sight whatever else the footer drops
+        yield DashFooter(keep=("toggle_runbook", "help", "quit"))
 
     def _cards(self) -> list[CardBase]:
         by_kind: dict[str, list[tuple[str, str]]] = {}
