@@ -97,14 +97,15 @@ def time_label(seconds: float) -> str:
 
 
 def title(data: ChartData) -> str:
-    """`p95 · 10m · max 190ms · limit 500ms`: what the chart shows and its scale."""
+    """`p95 · 10m · now 185ms · limit 500ms · max 190ms`: what the chart shows."""
     values = [v for _, v in data.points]
     parts = [data.spec.label, time_label(data.window_s).lstrip("-")]
     if values:
         parts.append(f"now {figure(values[-1], data.spec.unit)}")
-        parts.append(f"max {figure(max(values), data.spec.unit)}")
-    if data.limit is not None:
+    if data.limit is not None:  # before the max: a narrow card cuts the title's end
         parts.append(f"limit {figure(data.limit, data.spec.unit)}")
+    if values:
+        parts.append(f"max {figure(max(values), data.spec.unit)}")
     return " · ".join(parts)
 
 
