@@ -2,9 +2,9 @@
 
 With the runbook pane open at 80 columns the pane's keys and the dashboard's do not all
 fit; Textual's footer would show them until the edge and cut the next one (`f Fau`),
-hiding `r` (back to the cards) and `q` for good. This one goes compact below
-`COMPACT_BELOW` columns, keeps the keys that must always be reachable by sight, then
-as many of the others, in their order, as fit whole. Every key still works, and the
+hiding `r` (back to the cards) and `q` for good. When its keys do not fit, this one
+goes compact, keeps the keys that must always be reachable by sight, then as many of
+the others, in their order, as fit whole. Every key still works, and the
 command palette (`^p`, always shown) lists them all.
 """
 
@@ -18,8 +18,6 @@ from textual.app import ComposeResult
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
-#: below this many columns the footer drops its padding
-COMPACT_BELOW = 120
 #: what the command palette key takes on the right (its border, padding and label)
 PALETTE_CELLS = 13
 
@@ -37,15 +35,15 @@ class DashFooter(Footer):
         width = event.size.width
         if width != self._width:
             self._width = width
-            self.compact = width < COMPACT_BELOW
             self.call_after_refresh(self.recompose)
 
-    def key_cells(self, key: FooterKey) -> int:
-        """The cells one key takes, as FooterKey draws it in this footer's style."""
+    @staticmethod
+    def key_cells(key: FooterKey, compact: bool) -> int:
+        """The cells one key takes, as FooterKey draws it in either style."""
         label = cell_len(key.key_display)
         if not key.description:
             return label + 1
-        if self.compact:
+        if compact:
             return label + 1 + cell_len(key.description) + 1  # margin-right 1
         return label + 2 + cell_len(key.description) + 1
 
@@ -55,15 +53,17 @@ class DashFooter(Footer):
                 and not w.has_class("-command-palette")]
         width = self._width or self.app.size.width
         left = width - (PALETTE_CELLS if len(keys) < len(composed) else 0)
-        if sum(self.key_cells(k) for k in keys) <= left:
+        self.compact = sum(self.key_cells(k, False) for k in keys) > left
+        if not self.compact:
             yield from composed
             return
         shown: set[int] = set()
         for first in (True, False):
             for key in keys:
-                if (key.action in self.keep) == first and self.key_cells(key) <= left:
+                cells = self.key_cells(key, True)
+                if (key.action in self.keep) == first and cells <= left:
                     shown.add(id(key))
-                    left -= self.key_cells(key)
+                    left -= cells
         for widget in composed:
             if not isinstance(widget, FooterKey) or id(widget) in shown or widget not in keys:
                 yield widget
