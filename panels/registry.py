@@ -82,7 +82,9 @@ class Chart:
     sample, for ratios such as 90% of max_connections), else `per` alone.
     """
 
-    metric: str  # a numeric metric key, as History keeps it ("queues.celery" nests)
+    #: a numeric metric key as History keeps it ("queues.celery" nests); "queues.*" is
+    #: the deepest member of that mapping now
+    metric: str
     label: str
     #: how values read: "ms", "%", "ratio" (shown as %), "bytes", or "" for counts
     unit: str = ""
@@ -175,7 +177,8 @@ KINDS: dict[str, PanelKind] = {
         required=("url",), name_from=("url",), card="panels.cards:redis",
         alerts=("RedisUnreachable", "RedisMemoryHigh", "TaskQueueStuck"),
         charts=(Chart("used_memory_bytes", "memory", "bytes", alert="RedisMemoryHigh",
-                      per="maxmemory_bytes"),)),
+                      per="maxmemory_bytes"),
+                Chart("queues.*", "queue", alert="TaskQueueStuck"))),
     "host": PanelKind(
         "panels.host:HostPanel", {"mounts": Option(list, items=_STRINGS)}, single=True,
         card="panels.cards:host", alerts=("DiskFull", "MemoryHigh"),

@@ -9,11 +9,15 @@ from typing import Any
 import pytest
 from textual.widgets._footer import FooterKey
 
+from panels.alerts import DEFAULT_RULES
+from panels.base import Probe
+from panels.redis import RedisPanel, RedisSample
 from panels.registry import KINDS
-from tests.test_app_support import feed, frozen_app, panels, states
+from panels.watch import PanelWatch
+from tests.test_app_support import MIB, T0, feed, frozen_app, panels, states
 from tests.test_snapshots_pane import pane_mid_incident
 from tui.dashboard.widgets.card import PanelCard
-from tui.dashboard.widgets.chart import ChartData, rows
+from tui.dashboard.widgets.chart import ChartData, charts_for, rows
 from tui.dashboard.widgets.grid import CardGrid
 from tui.dashboard.widgets.runbook_pane import RunbookPane
 
@@ -93,3 +97,17 @@ def test_a_poll_inside_the_newest_bucket_changes_only_the_newest_column() -> Non
     text = ["".join(t for t, _ in row) for row in before]
     assert text != ["".join(t for t, _ in row) for row in after] or before == after
     assert [t[:-1] for t in text] == ["".join(t for t, _ in row)[:-1] for row in after]
+
+
+def test_a_stuck_queue_puts_its_chart_first_with_the_alert_threshold() -> None:
+    watch = PanelWatch(RedisPanel("broker", url="redis://127.0.0.1:6379/0",
+                                  queues=["celery", "emails"]))
+    sample = RedisSample(ping_ms=0.4, used_memory_bytes=20 * MIB, maxmemory_bytes=256 * MIB,
+                         fragmentation=1.1, evicted_keys=0, connected_clients=3,
+                         blocked_clients=0, queues={"celery": 1500, "emails": 3})
+    state = watch.judge(Probe(sample, None, 1.0), T0)
+    assert "TaskQueueStuck" in {a.name for a in state.alerts}  # pending: 10 minutes to fire
+    charts = charts_for(state, lambda key: [(T0, 1.0)], 600.0, DEFAULT_RULES)
+    assert [c.spec.label for c in charts] == ["queue celery", "memory"]
+    assert charts[0].spec.metric == "queues.celery" and charts[0].limit == 1000
+    assert charts[1].limit == pytest.approx(0.85 * 256 * MIB)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from common.numbers import num, size
@@ -53,7 +53,8 @@ class ChartData:
 def charts_for(state: PanelState,
                points: Callable[[str], Sequence[tuple[float, float]]],
                window_s: float, rules: Mapping[str, Any]) -> list[ChartData]:
-    """The charts a card of this state's kind draws: each declared series that has points.
+    """The charts a card of this state's kind draws: each declared series that has points,
+    those whose alert is pending or firing first (the chart of what is wrong, in sight).
 
     `points(metric)` reads the panel's history; the limit comes from the newest metrics
     (max_connections can change) under the configured alert rules.
@@ -61,14 +62,34 @@ def charts_for(state: PanelState,
     kind = KINDS.get(state.kind)
     if kind is None:
         return []
+    alerting = {alert.name for alert in state.alerts if alert.state.value != "resolved"}
     out = []
-    for spec in kind.charts:
+    for declared in sorted(kind.charts, key=lambda c: c.alert not in alerting):
+        spec = resolved(declared, state.metrics)
+        if spec is None:
+            continue
         series = points(spec.metric)
         if series:
             span = span_for(state.updated_at - series[0][0], window_s)
             out.append(ChartData(spec, series, state.updated_at, span,
                                  spec.limit(state.metrics, rules)))
     return out
+
+
+def resolved(spec: Chart, metrics: Mapping[str, Any]) -> Chart | None:
+    """`queues.*` as the deepest queue now (`queues.celery`, labelled `queue celery`)."""
+    if not spec.metric.endswith(".*"):
+        return spec
+    members = metrics.get(spec.metric[:-2])
+    if not isinstance(members, Mapping):
+        return None
+    depths = {name: value for name, value in members.items()
+              if isinstance(value, int | float) and not isinstance(value, bool)}
+    if not depths:
+        return None
+    deepest = max(depths, key=lambda name: (depths[name], name))
+    return replace(spec, metric=f"{spec.metric[:-2]}.{deepest}",
+                   label=f"{spec.label} {deepest}")
 
 
 def span_for(age: float, window_s: float) -> float:
