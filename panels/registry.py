@@ -74,6 +74,43 @@ _HTTP = ("http", "https")
 
 
 @dataclass(frozen=True)
+class Chart:
+    """A figure a card charts over its history, and where its alert line comes from.
+
+    Declared on the kind so the card, its chart and the alert rules agree on one number:
+    the line is the alert's configured threshold (times `per`, a metric of the same
+    sample, for ratios such as 90% of max_connections), else `per` alone.
+    """
+
+    #: a numeric metric key as History keeps it ("queues.celery" nests); "queues.*" is
+    #: the deepest member of that mapping now
+    metric: str
+    label: str
+    #: how values read: "ms", "%", "ratio" (shown as %), "bytes", or "" for counts
+    unit: str = ""
+    alert: str | None = None
+    per: str | None = None
+    #: multiplies the alert's threshold (MemoryHigh is a ratio, memory_used_pct a percent)
+    scale: float = 1.0
+
+    def limit(self, metrics: Mapping[str, Any], rules: Mapping[str, Any]) -> float | None:
+        """The threshold line for these metrics under these rules, None when none applies."""
+        base: float | None = None
+        if self.per is not None:
+            per = metrics.get(self.per)
+            if isinstance(per, bool) or not isinstance(per, int | float) or per <= 0:
+                return None
+            base = float(per)
+        if self.alert is not None:
+            rule = rules.get(self.alert)
+            threshold = getattr(rule, "threshold", None)
+            if threshold is None:
+                return None
+            return float(threshold) * self.scale * (base if base is not None else 1.0)
+        return base
+
+
+@dataclass(frozen=True)
 class PanelKind:
     path: str  # "module:Class"
     options: dict[str, Option] = field(default_factory=dict)
@@ -88,6 +125,8 @@ class PanelKind:
     card: str = "panels.cards:summary_only"
     #: the canonical alerts this kind raises (their defaults are in panels.alerts)
     alerts: tuple[str, ...] = ()
+    #: what a card charts over time when it has room, most telling first
+    charts: tuple[Chart, ...] = ()
 
     def load(self) -> type[Panel[Any]]:
         loaded: type[Panel[Any]] = _load(self.path)
@@ -112,7 +151,7 @@ KINDS: dict[str, PanelKind] = {
          "max_body_bytes": Option(int, check=positive),
          "fresh_within": Option((int, float), check=positive)},
         required=("url",), name_from=("url",), card="panels.cards:health",
-        alerts=("ServiceDown",)),
+        alerts=("ServiceDown",), charts=(Chart("latency_ms", "latency", "ms"),)),
     "traffic": PanelKind(
         "panels.traffic:TrafficPanel",
         {"metrics_url": Option(str, schemes=_HTTP), "prometheus_url": Option(str, schemes=_HTTP),
@@ -120,27 +159,37 @@ KINDS: dict[str, PanelKind] = {
          "duration_metric": Option(str), "status_label": Option(str),
          "window": Option(str, check=promql_window), "headers": Option(dict)},
         one_of=("metrics_url", "prometheus_url"), name_from=("metrics_url", "prometheus_url"),
-        card="panels.cards:traffic", alerts=("HighErrorRate", "HighLatency", "ServiceDown")),
+        card="panels.cards:traffic", alerts=("HighErrorRate", "HighLatency", "ServiceDown"),
+        charts=(Chart("p95_ms", "p95", "ms", alert="HighLatency"),
+                Chart("error_ratio", "errors", "ratio", alert="HighErrorRate"))),
     "postgres": PanelKind(
         "panels.postgres:PostgresPanel",
         {"dsn": Option(str, schemes=("postgres", "postgresql", "")),
          "statement_timeout_ms": Option(int, check=positive)},
         required=("dsn",), name_from=("dsn",), card="panels.cards:postgres",
-        alerts=("DatabaseUnreachable", "DBPoolExhaustion", "LongRunningQuery")),
+        alerts=("DatabaseUnreachable", "DBPoolExhaustion", "LongRunningQuery"),
+        charts=(Chart("connections", "connections", alert="DBPoolExhaustion",
+                      per="max_connections"),)),
     "redis": PanelKind(
         "panels.redis:RedisPanel",
         {"url": Option(str, schemes=("redis", "rediss", "unix")),
          "queues": Option(list, items=_STRINGS)},
         required=("url",), name_from=("url",), card="panels.cards:redis",
-        alerts=("RedisUnreachable", "RedisMemoryHigh", "TaskQueueStuck")),
+        alerts=("RedisUnreachable", "RedisMemoryHigh", "TaskQueueStuck"),
+        charts=(Chart("used_memory_bytes", "memory", "bytes", alert="RedisMemoryHigh",
+                      per="maxmemory_bytes"),
+                Chart("queues.*", "queue", alert="TaskQueueStuck"))),
     "host": PanelKind(
         "panels.host:HostPanel", {"mounts": Option(list, items=_STRINGS)}, single=True,
-        card="panels.cards:host", alerts=("DiskFull", "MemoryHigh")),
+        card="panels.cards:host", alerts=("DiskFull", "MemoryHigh"),
+        charts=(Chart("memory_used_pct", "memory", "%", alert="MemoryHigh", scale=100.0),
+                Chart("cpu_pct", "cpu", "%"))),
     "containers": PanelKind(
         "panels.containers:ContainersPanel",
         {"docker_host": Option(str, schemes=("unix", "tcp", "ssh", "npipe", "http", "https")),
          "all": Option(bool), "names": Option(list, items=_STRINGS)},
-        single=True, card="panels.cards:containers", alerts=("ContainerDown",)),
+        single=True, card="panels.cards:containers", alerts=("ContainerDown",),
+        charts=(Chart("running", "running", per="total"),)),
     "alertmanager": PanelKind(
         "panels.alertmanager:AlertmanagerPanel",
         {"url": Option(str, schemes=_HTTP), "headers": Option(dict),

@@ -111,7 +111,8 @@ async def test_replay_shows_the_fault_then_the_recovery_and_polls_nothing(
         await pilot.pause()
         card = app.query_one("#card-health-api", PanelCard)
         assert card.has_class("-crit")
-        assert card.text().endswith("refused · stale 32s")
+        assert any(line.rstrip().endswith("refused · stale 32s")
+                   for line in card.text().splitlines())  # the note line
         text = header_text(app)
         assert "REPLAY 2023-11-14" in text
         assert "22:14:50" in text  # the recorded time, T0 + 90, not the wall clock

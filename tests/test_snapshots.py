@@ -1,4 +1,5 @@
-"""Snapshots of the real app at 80x24 and 160x48: main screen, failing state, drill-downs.
+"""Snapshots of the real app: the main screen and a failing state at 80x24, 120x34, 160x48 and
+240x60 (cards only at 80x24, charts from 120x34 up); drill-downs at 80x24 and 160x48.
 
 Deterministic by construction: frozen clock and host name, no scheduler, states judged
 by the real panels from fixed samples (see tests/test_app_support.py).
@@ -15,7 +16,11 @@ from tests.test_app_support import feed, frozen_app, panels, states, utc
 
 __all__ = ["utc"]  # the fixture, re-exported so pytest finds it here
 
+#: the main screen at every size it is designed for (charts from 120x34 up); drill-downs
+#: at the smallest and the common one
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 48), id="160x48")]
+SCREEN_SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 34), id="120x34"),
+                pytest.param((160, 48), id="160x48"), pytest.param((240, 60), id="240x60")]
 KINDS = ["health", "traffic", "postgres", "redis", "host", "containers"]
 
 
@@ -31,13 +36,13 @@ def _before(failing: set[str] | None = None, drill: str | None = None) -> Any:
 
 
 @pytest.mark.usefixtures("utc")
-@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("size", SCREEN_SIZES)
 def test_main_screen(snap_compare: Any, size: tuple[int, int]) -> None:
     assert snap_compare(frozen_app(), terminal_size=size, run_before=_before())
 
 
 @pytest.mark.usefixtures("utc")
-@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("size", SCREEN_SIZES)
 def test_main_screen_with_redis_and_health_down(snap_compare: Any,
                                                 size: tuple[int, int]) -> None:
     assert snap_compare(frozen_app(), terminal_size=size,

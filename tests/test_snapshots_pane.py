@@ -1,4 +1,5 @@
-"""Snapshots of the dashboard with the runbook pane open mid-incident, at 80x24 and 160x48.
+"""Snapshots of the dashboard with the runbook pane open mid-incident, at 80x24, 120x34,
+160x48 and 240x60.
 
 Deterministic as the dashboard's own snapshots are: frozen clock and host name, no
 scheduler, states judged by the real panels from fixed samples with the health panel
@@ -20,7 +21,9 @@ from tui.incident.session import StepStatus
 
 __all__ = ["utc"]  # the fixture, re-exported so pytest finds it here
 
-SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 48), id="160x48")]
+#: every size the dashboard is designed for
+SCREEN_SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 34), id="120x34"),
+                pytest.param((160, 48), id="160x48"), pytest.param((240, 60), id="240x60")]
 
 OUTPUT = [
     "HTTP/1.1 503 Service Unavailable",
@@ -50,6 +53,6 @@ async def pane_mid_incident(pilot: Pilot[Any]) -> None:
 
 
 @pytest.mark.usefixtures("utc")
-@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("size", SCREEN_SIZES)
 def test_runbook_pane_mid_incident(snap_compare: Any, size: tuple[int, int]) -> None:
     assert snap_compare(frozen_app(), terminal_size=size, run_before=pane_mid_incident)

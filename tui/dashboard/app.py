@@ -16,6 +16,7 @@ import signal
 import socket
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +25,6 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.command import CommandPalette, DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Container, Horizontal
-from textual.widgets import Footer
 
 from panels.alerts import Alert
 from panels.base import Panel, Status
@@ -36,7 +36,9 @@ from tui.dashboard.history import History
 from tui.dashboard.messages import DrillDown, PanelsFailed, PanelsStarted, PanelUpdated
 from tui.dashboard.runbook_dock import RunbookDock
 from tui.dashboard.scheduler import Scheduler, StatusHook
-from tui.dashboard.widgets.card import CardBase, PanelCard
+from tui.dashboard.widgets.card import CardBase, ChartSource, PanelCard
+from tui.dashboard.widgets.chart import charts_for
+from tui.dashboard.widgets.footer import DashFooter
 from tui.dashboard.widgets.grid import CardGrid
 from tui.dashboard.widgets.group_card import GroupCard
 from tui.dashboard.widgets.header import DashHeader
@@ -140,6 +142,8 @@ class OpsdashApp(App[int]):
         self.status_hook = status_hook
         step = min([config.refresh, *(s.interval for s in config.panels if s.interval)])
         self.history = History(window_s=600.0, step_s=step)
+        #: alert thresholds as configured: the charts' limit lines
+        self.rules = config.rules
         self.scheduler: Scheduler | None = None
         self.paused = False
         self.states: dict[str, PanelState] = {}
@@ -174,7 +178,8 @@ class OpsdashApp(App[int]):
             with CardGrid(id="cards"):
                 yield from self._cards()
             yield Container(id="side-pane")
-        yield Footer()
+        # back to the cards, help and quit stay in sight whatever else the footer drops
+        yield DashFooter(keep=("toggle_runbook", "help", "quit"))
 
     def _cards(self) -> list[CardBase]:
         by_kind: dict[str, list[tuple[str, str]]] = {}
@@ -310,7 +315,8 @@ class OpsdashApp(App[int]):
                 card = self._card_of.get(state.panel_id)
                 if isinstance(card, PanelCard):
                     card.take(state, self.history.recent(state.panel_id,
-                                                         n=PanelCard.SPARK_POINTS))
+                                                         n=PanelCard.SPARK_POINTS),
+                              self.charts(state))
                 elif isinstance(card, GroupCard):
                     card.take(state)  # ten members: its lines are worked out once
                 if card is not None:
@@ -319,6 +325,11 @@ class OpsdashApp(App[int]):
             for card in touched.values():
                 card.repaint_changed()
             self.refresh_header()
+
+    def charts(self, state: PanelState) -> ChartSource:
+        """The card's charts from history, read only if the card has room to draw them."""
+        return partial(charts_for, state, partial(self.history.points, state.panel_id),
+                       self.history.window_s, self.rules)
 
     def overall(self) -> Status | None:
         if not self.states:

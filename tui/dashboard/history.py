@@ -76,6 +76,7 @@ class History:
 
     def __init__(self, *, window_s: float = 600.0, step_s: float = 1.0,
                  states_kept: int = 20, max_keys: int = 24) -> None:
+        self.window_s = window_s
         self.maxlen = max(2, int(window_s / max(step_s, 0.1)))
         self.states_kept = states_kept
         self.max_keys = max_keys

@@ -14,7 +14,7 @@ time, before the card is mounted too: it keeps the state and the first paint dra
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import ClassVar
 
 from rich.cells import cell_len, set_cell_size
@@ -28,6 +28,7 @@ from textual.widget import Widget
 from panels.base import Status
 from panels.watch import PanelState
 from tui.dashboard.messages import DrillDown
+from tui.dashboard.widgets.chart import AXIS, DATA, LIMIT, ChartData, rows, title
 from tui.dashboard.widgets.figures import STATUS_ICON, STATUS_WORD, card_lines, note
 from tui.dashboard.widgets.spark import levels, spark_parts
 
@@ -203,18 +204,33 @@ class CardBase(Widget, can_focus=True):
             self.focus()
 
 
+#: a card's own lines: head, two figure lines, sparkline, note
+CARD_LINES = 5
+#: the least room a chart is drawn in: its title, three plot rows, the time axis
+CHART_MIN_ROWS = 5
+#: rows per chart before a second chart of the kind is drawn too
+CHART_SHARE_ROWS = 9
+
+#: the charts a card draws, worked out only when it has room for them
+ChartSource = Callable[[], Sequence[ChartData]]
+
+
 class PanelCard(CardBase):
-    """One target: `kind name` in the border, status word, two lines of figures, a sparkline."""
+    """One target: `kind name` in the border, status word, two lines of figures, a sparkline,
+    and, when the grid gives it room, its kind's charts over the history window."""
 
     DEFAULT_CSS = """
     PanelCard > .card--note { color: $text-warning; }
+    PanelCard > .card--chart { color: $primary; }
+    PanelCard > .card--limit { color: $error; }
     PanelCard.-crit > .card--note { color: $text-error; }
     PanelCard > .card--spark-max { color: $primary; }
     PanelCard > .card--spark-min { color: $primary 30%; }
     """ + STATUS_CSS.format(w="PanelCard")
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "card--word", "card--muted", "card--note", "card--spark-max", "card--spark-min"}
+        "card--word", "card--muted", "card--note", "card--spark-max", "card--spark-min",
+        "card--chart", "card--limit"}
 
     #: points the sparkline draws (two minutes at a 1 s refresh)
     SPARK_POINTS = 120
@@ -226,17 +242,42 @@ class PanelCard(CardBase):
         self.target = target
         self.state: PanelState | None = None
         self.series: Sequence[float] = ()
+        self.charts: ChartSource | None = None
 
-    def show(self, state: PanelState, series: Sequence[float] = ()) -> None:
+    def show(self, state: PanelState, series: Sequence[float] = (),
+             charts: ChartSource | None = None) -> None:
         """Take one poll's state; lines that would look the same are not repainted."""
-        self.take(state, series)
+        self.take(state, series, charts)
         self.repaint_changed()
 
-    def take(self, state: PanelState, series: Sequence[float] = ()) -> None:
-        """Keep the state without repainting yet (a batch repaints once at its end)."""
+    def take(self, state: PanelState, series: Sequence[float] = (),
+             charts: ChartSource | None = None) -> None:
+        """Keep the state without repainting yet (a batch repaints once at its end).
+
+        `charts` is called only when the card has room to draw them (not at 80x24).
+        """
         self.state = state
         self.series = series
+        self.charts = charts
         self.set_status(state.status)
+
+    def chart_rows(self) -> int:
+        """Rows left under the card's own lines for charts, 0 when too few for one."""
+        spare = self.content_size.height - CARD_LINES
+        return spare if spare >= CHART_MIN_ROWS else 0
+
+    def chart_keys(self, width: int) -> list[LineKey]:
+        spare = self.chart_rows()
+        datas = list(self.charts()) if spare and self.charts is not None else []
+        if not datas:
+            return []
+        count = max(1, min(len(datas), spare // CHART_SHARE_ROWS))
+        keys: list[LineKey] = []
+        for i, data in enumerate(datas[:count]):
+            block = spare // count + (1 if i < spare % count else 0)
+            keys.append(("chart-title", title(data)))
+            keys.extend(("chart", row) for row in rows(data, width, block - 1))
+        return keys
 
     def line_keys(self, width: int) -> list[LineKey]:
         state = self.state
@@ -248,7 +289,8 @@ class PanelCard(CardBase):
             figures = [*card_lines(state), "", ""][:2]
             note_line = note(state)
         return [("head", *head), ("figures", figures[0]), ("figures", figures[1]),
-                ("spark", levels(self.series, width)), ("note", note_line)]
+                ("spark", levels(self.series, width)), ("note", note_line),
+                *self.chart_keys(width)]
 
     def line_parts(self, key: LineKey, width: int) -> list[tuple[str, Style | None]]:
         kind = key[0]
@@ -264,5 +306,14 @@ class PanelCard(CardBase):
             return spark_parts(bars, low, high)
         if kind == "note":
             return self.fitted((str(key[1]), "card--note"), width=width)
+        if kind == "chart-title":
+            return self.fitted((str(key[1]), "card--muted"), width=width)
+        if kind == "chart":
+            runs = key[1]
+            assert isinstance(runs, tuple)
+            styles = {DATA: self.get_component_rich_style("card--chart"),
+                      LIMIT: self.get_component_rich_style("card--limit"),
+                      AXIS: self.get_component_rich_style("card--muted")}
+            return [(text, styles[what]) for text, what in runs]
         return self.fitted((str(key[1]), None), width=width)
 

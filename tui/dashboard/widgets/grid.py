@@ -1,8 +1,13 @@
 """The grid of cards: reflows its columns to the width it gets, moves focus between cards.
 
 Columns follow the grid's own width (not the terminal's), so when the side pane opens
-the grid simply gets narrower and reflows. Rows share the height while the cards fit at
-their minimum height; past that, rows keep that height and the grid scrolls.
+the grid simply gets narrower and reflows; the cards are spread evenly over the rows
+(six cards in four columns would leave two holes: three and three instead).
+
+Heights: a card takes the rows its own lines need (`CARD_HEIGHT`), and the height left
+goes to history: when every row of cards can also hold a chart (`CHART_CARD_HEIGHT`) the
+rows share the whole height and each card charts its kind's figures under its lines;
+otherwise (80x24) cards keep their own height, and past the screen the grid scrolls.
 """
 
 from __future__ import annotations
@@ -14,10 +19,13 @@ from textual.binding import Binding
 from textual.containers import Container
 
 from tui.dashboard.messages import DrillDown
-from tui.dashboard.widgets.card import CardBase
+from tui.dashboard.widgets.card import CARD_LINES, CHART_MIN_ROWS, CardBase
 
 CARD_MIN_WIDTH = 38
-CARD_MIN_HEIGHT = 7
+#: a card's own lines and its border
+CARD_HEIGHT = CARD_LINES + 2
+#: the least a card with a chart under its lines takes
+CHART_CARD_HEIGHT = CARD_HEIGHT + CHART_MIN_ROWS
 MAX_COLUMNS = 4
 
 
@@ -32,7 +40,7 @@ class CardGrid(Container, can_focus=False):
         grid-rows: 1fr;
         height: 1fr;
         width: 1fr;
-        min-height: {CARD_MIN_HEIGHT};
+        min-height: {CARD_HEIGHT};
         overflow-y: auto;
     }}
     """
@@ -50,6 +58,7 @@ class CardGrid(Container, can_focus=False):
     ]
 
     columns = 2
+    rows = 0
 
     @property
     def cards(self) -> list[CardBase]:
@@ -66,13 +75,15 @@ class CardGrid(Container, can_focus=False):
         count = max(1, len(self.cards))
         width = self.size.width or self.app.size.width
         height = self.size.height or self.app.size.height
-        columns = max(1, min(MAX_COLUMNS, count, width // CARD_MIN_WIDTH))
-        rows = math.ceil(count / columns)
-        self.columns = columns
-        self.styles.grid_size_columns = columns
-        fits = rows * CARD_MIN_HEIGHT <= height
-        self.styles.grid_size_rows = 0
-        self.styles.grid_rows = "1fr" if fits else f"{CARD_MIN_HEIGHT}"
+        most = max(1, min(MAX_COLUMNS, count, width // CARD_MIN_WIDTH))
+        rows = math.ceil(count / most)
+        columns = math.ceil(count / rows)  # as few holes in the last row as the rows allow
+        if (columns, rows) != (self.columns, self.rows):
+            self.columns, self.rows = columns, rows
+            self.styles.grid_size_columns = columns
+            self.styles.grid_size_rows = 0
+        charts = rows * CHART_CARD_HEIGHT <= height
+        self.styles.grid_rows = "1fr" if charts else f"{CARD_HEIGHT}"
 
     def selected(self) -> CardBase | None:
         focused = self.app.focused
