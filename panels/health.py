@@ -10,16 +10,17 @@ reading stops at `max_body_bytes`: a runaway endpoint cannot eat the dashboard's
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import ssl
 import time
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import httpx
 
@@ -29,6 +30,8 @@ from panels.base import AlertRule, Condition, Panel
 from panels.tls import tls_context
 
 EXCERPT_BYTES = 2048
+#: chunks pulled after closing a capped response (see _stop_reading): only buffered ones
+_DRAIN_CHUNKS = 8
 RECENT_RESPONSES = 5
 _MAX_DEPTH = 8
 _MAX_CHECKS = 200
@@ -148,12 +151,17 @@ class HealthPanel(Panel[HealthSample]):
             if declared.isdigit() and int(declared) > self.max_body_bytes:
                 over = True  # don't even start reading
             else:
-                async for chunk in resp.aiter_bytes():
-                    read += len(chunk)
-                    if read > self.max_body_bytes:
-                        over = True
-                        break
-                    chunks.append(chunk)
+                # an async generator in fact; typed as the iterator it promises to be
+                stream = cast(AsyncGenerator[bytes, None], resp.aiter_bytes())
+                async with contextlib.aclosing(stream):
+                    async for chunk in stream:
+                        read += len(chunk)
+                        if read > self.max_body_bytes:
+                            over = True
+                            break
+                        chunks.append(chunk)
+                    if over:
+                        await _stop_reading(resp, stream)
             status, reason = resp.status_code, resp.reason_phrase
             ctype = resp.headers.get("content-type", "")
         latency_ms = (time.perf_counter() - started) * 1000
@@ -227,6 +235,24 @@ class HealthPanel(Panel[HealthSample]):
         if self._client is not None:
             client, self._client = self._client, None
             await client.aclose()
+
+
+async def _stop_reading(resp: httpx.Response, stream: AsyncIterator[bytes]) -> None:
+    """End a body read cut at the cap without leaving work behind for the event loop.
+
+    httpx's `aiter_bytes()` is a stack of nested async generators (httpx, then httpcore,
+    down to the connection). Closing the outer one, or just dropping it, leaves each inner
+    one to the loop's async-generator finalizer, which closes them one at a time in new
+    tasks; a loop that ends soon after the poll (`opsdash check`) destroys that chain
+    mid-way and prints "Task was destroyed but it is pending!". Closing the response first
+    drops the connection, so the next read fails at the bottom and every generator ends
+    by that error, here, inline. The drain is bounded: if a future httpx kept yielding
+    after the close, `aclosing` still closes the iterator rather than reading on.
+    """
+    await resp.aclose()
+    with contextlib.suppress(httpx.HTTPError, httpx.StreamError, StopAsyncIteration):
+        for _ in range(_DRAIN_CHUNKS):
+            await anext(stream)
 
 
 def _check_url(url: str) -> None:
