@@ -223,6 +223,47 @@ async def test_a_50_mb_body_is_cut_off_without_being_read(http_service: HTTPServ
     assert alert_named(state, "ServiceDown")[1] == "body over 1000000 bytes"
 
 
+@pytest.mark.parametrize(("literal", "shown"), [
+    ("1e400", "1e400"),
+    ("9" * 10_000, "999999999999… (10000 characters)"),  # past Python's 4300-digit limit
+    ("-" + "9" * 400, "-99999999999… (401 characters)"),  # an int no float can hold
+    ("NaN", "NaN"),
+], ids=["1e400", "10000-digit-int", "400-digit-int", "NaN"])
+async def test_a_number_out_of_range_is_a_named_failed_check_not_a_crash(
+        http_service: HTTPService, keep: Keep, literal: str, shown: str) -> None:
+    """The rest of the body still counts; the card names the field with the odd number."""
+    body = f'{{"status": "ok", "count": {literal}, "last_run": {literal}}}'
+    url = http_service.route("/health", body=body, content_type="application/json")
+    watch = PanelWatch(keep(HealthPanel("api", url=url, timeout=2.0, fresh_within=60)))
+
+    states = [await watch.poll() for _ in range(3)]  # it keeps polling, each the same
+    http_service.route("/health", body={"status": "ok", "count": 3})
+    fixed = await watch.poll()
+
+    line = f"{shown}: number out of range"
+    for state in states:
+        assert state.error is None
+        assert state.status is Status.CRIT
+        assert state.metrics["checks"] == {"status": True, "count": False, "last_run": False}
+        assert state.metrics["failed"] == [f"count = {line}", f"last_run = {line}"]
+        assert alert_named(state, "ServiceDown")[1] == f"count = {line}; last_run = {line}"
+    assert fixed.status is Status.OK and fixed.metrics["checks"] == {"status": True}
+
+
+async def test_a_huge_number_in_a_body_not_labelled_json_is_still_read_as_json(
+        http_service: HTTPService, keep: Keep) -> None:
+    """A text/plain body that is JSON is judged as JSON; a huge integer no longer makes it
+    unreadable (before, ValueError past 4300 digits dropped every check in it)."""
+    body = '{"ok": false, "rows": ' + "1" * 5000 + "}"
+    url = http_service.route("/health", body=body, content_type="text/plain")
+
+    sample = await sample_of(keep(HealthPanel("api", url=url)))
+
+    assert sample.checks == {"ok": False, "rows": False}
+    assert sample.failed == ("ok = false", "rows = 111111111111… (5000 characters): "
+                                           "number out of range")
+
+
 def test_a_capped_body_leaves_nothing_pending_when_the_loop_ends(
         http_service: HTTPService) -> None:
     """`opsdash check` polls its panels in tasks and closes its loop right after the round:
