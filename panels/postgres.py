@@ -4,8 +4,8 @@ The panel holds exactly one connection (`application_name=opsdash`, autocommit, 
 statement timeout) so that watching a database never becomes what exhausts its pool.
 When connecting fails, the next poll tries again: a database that is back shows green
 at once (a back-off doubling to 30 s once kept a card red half a minute after a 40 s
-outage). Only polls closer together than RETRY_GAP_S (refresh-now pressed repeatedly,
-`check`'s second round) repeat the last error without a new attempt.
+outage). Only polls closer together than RETRY_GAP_S (refresh-now pressed repeatedly)
+repeat the last error without a new attempt.
 
 `activity` (in the metrics) is the drill-down: client backends other than ours, busy
 ones first, longest first, top 50, with the columns pg_activity shows. Acting on one
@@ -159,7 +159,7 @@ class PostgresPanel(Panel[PostgresSample]):
             self._hold(error, attempt_at)
             raise error from None
         except asyncio.CancelledError:
-            # the probe's timeout cut a hanging connect short: back off from that too
+            # the probe's timeout cut a hanging connect short: hold that verdict too
             self._hold(TimeoutError(f"connecting took longer than {self.timeout:g}s"),
                        attempt_at)
             raise
