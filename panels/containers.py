@@ -167,6 +167,7 @@ class ContainersPanel(Panel[ContainersSample]):
 
     async def collect(self) -> ContainersSample:
         started = time.monotonic()
+        await self._check_socket()
         loop = asyncio.get_running_loop()
         pool = self._executor()
         client = await loop.run_in_executor(pool, self._connect)
@@ -231,6 +232,29 @@ class ContainersPanel(Panel[ContainersSample]):
         self._inspected = {k: v for k, v in self._inspected.items() if k in listed}
         return out
 
+    async def _check_socket(self) -> None:
+        """Look for the engine's unix socket at every poll, not only when connecting.
+
+        The clients keep pooled keep-alive connections (and the stats streams theirs): with
+        the socket file removed they went on answering through those, so the card stayed
+        green on an engine nothing else could reach any more. A missing socket drops the
+        clients (the next poll connects afresh, so the card recovers by itself when the
+        socket is back) and reads as absent, as it does at start.
+        """
+        path = _unix_path(self.host)
+        if path is None or os.path.exists(path):
+            return
+        await self._drop_clients()
+        raise SourceAbsent(f"no Docker engine at {self.host} (no socket)")
+
+    async def _drop_clients(self) -> None:
+        clients, self._client = self._client, None
+        self._streams.close()
+        self._cpu_prev.clear()
+        self._inspected.clear()
+        if clients is not None:
+            await asyncio.to_thread(clients.close)
+
     def _executor(self) -> ThreadPoolExecutor:
         if self._pool is None:
             self._pool = ThreadPoolExecutor(self.max_workers, thread_name_prefix="opsdash-docker")
@@ -278,13 +302,10 @@ class ContainersPanel(Panel[ContainersSample]):
         return info, reading
 
     async def aclose(self) -> None:
-        clients, pool = self._client, self._pool
-        self._client, self._pool = None, None
-        self._streams.close()
+        pool, self._pool = self._pool, None
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
-        if clients is not None:
-            await asyncio.to_thread(clients.close)
+        await self._drop_clients()
 
     # -- metrics and rules -------------------------------------------------------------
 

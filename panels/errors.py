@@ -35,7 +35,9 @@ _DNS_WORDS = ("name or service not known", "nodename nor servname", "temporary f
               "could not translate host name", "no address associated", "name resolution")
 _REFUSED_WORDS = ("connection refused", "connect call failed", "errno 111",
                   "no such file or directory", "connection reset",
-                  "server closed the connection", "connection closed")
+                  "server closed the connection", "connection closed",
+                  # PostgreSQL going down ends our session with AdminShutdown (57P01)
+                  "terminating connection due to administrator command")
 
 
 def _one_line(text: str, limit: int = 200) -> str:

@@ -10,16 +10,18 @@ reading stops at `max_body_bytes`: a runaway endpoint cannot eat the dashboard's
 
 from __future__ import annotations
 
+import contextlib
 import json
+import math
 import re
 import ssl
 import time
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import httpx
 
@@ -29,9 +31,14 @@ from panels.base import AlertRule, Condition, Panel
 from panels.tls import tls_context
 
 EXCERPT_BYTES = 2048
+#: chunks pulled after closing a capped response (see _stop_reading): only buffered ones
+_DRAIN_CHUNKS = 8
 RECENT_RESPONSES = 5
 _MAX_DEPTH = 8
 _MAX_CHECKS = 200
+#: longer numbers are kept as _BadNumber: beyond a float's range (about 1.8e308)
+_MAX_INT_DIGITS = 309
+_MAX_FLOAT_CHARS = 400
 
 _GOOD_WORDS = frozenset({
     "ok", "up", "pass", "passed", "passing", "healthy", "green", "good", "success",
@@ -148,12 +155,17 @@ class HealthPanel(Panel[HealthSample]):
             if declared.isdigit() and int(declared) > self.max_body_bytes:
                 over = True  # don't even start reading
             else:
-                async for chunk in resp.aiter_bytes():
-                    read += len(chunk)
-                    if read > self.max_body_bytes:
-                        over = True
-                        break
-                    chunks.append(chunk)
+                # an async generator in fact; typed as the iterator it promises to be
+                stream = cast(AsyncGenerator[bytes, None], resp.aiter_bytes())
+                async with contextlib.aclosing(stream):
+                    async for chunk in stream:
+                        read += len(chunk)
+                        if read > self.max_body_bytes:
+                            over = True
+                            break
+                        chunks.append(chunk)
+                    if over:
+                        await _stop_reading(resp, stream)
             status, reason = resp.status_code, resp.reason_phrase
             ctype = resp.headers.get("content-type", "")
         latency_ms = (time.perf_counter() - started) * 1000
@@ -173,7 +185,7 @@ class HealthPanel(Panel[HealthSample]):
             failed.append(f"body over {self.max_body_bytes} bytes")
         elif _looks_like_json(ctype, body):
             try:
-                doc = json.loads(body)
+                doc = _load_json(body)
             except (ValueError, RecursionError) as exc:
                 if "json" in ctype.lower():
                     checks["json"] = False
@@ -229,6 +241,24 @@ class HealthPanel(Panel[HealthSample]):
             await client.aclose()
 
 
+async def _stop_reading(resp: httpx.Response, stream: AsyncIterator[bytes]) -> None:
+    """End a body read cut at the cap without leaving work behind for the event loop.
+
+    httpx's `aiter_bytes()` is a stack of nested async generators (httpx, then httpcore,
+    down to the connection). Closing the outer one, or just dropping it, leaves each inner
+    one to the loop's async-generator finalizer, which closes them one at a time in new
+    tasks; a loop that ends soon after the poll (`opsdash check`) destroys that chain
+    mid-way and prints "Task was destroyed but it is pending!". Closing the response first
+    drops the connection, so the next read fails at the bottom and every generator ends
+    by that error, here, inline. The drain is bounded: if a future httpx kept yielding
+    after the close, `aclosing` still closes the iterator rather than reading on.
+    """
+    await resp.aclose()
+    with contextlib.suppress(httpx.HTTPError, httpx.StreamError, StopAsyncIteration):
+        for _ in range(_DRAIN_CHUNKS):
+            await anext(stream)
+
+
 def _check_url(url: str) -> None:
     """Fail with a sentence, not an httpx exception name, on a URL that cannot work."""
     try:
@@ -258,6 +288,45 @@ def _looks_like_json(ctype: str, body: bytes) -> bool:
     return "json" in ctype.lower() or body.lstrip()[:1] in (b"{", b"[")
 
 
+@dataclass(frozen=True)
+class _BadNumber:
+    """A number in a health body that no check can use, kept in place of its value.
+
+    Python refuses to turn more than 4300 digits into an int (ValueError, which would
+    lose the whole body), a float such as 1e400 silently becomes inf, and NaN/Infinity
+    are not JSON at all. Keeping the literal lets the rest of the body be judged while the
+    card names the field: a service sending such numbers has a bug worth seeing.
+    """
+
+    literal: str
+
+    def __str__(self) -> str:
+        text = self.literal
+        if len(text) > 24:
+            text = f"{text[:12]}… ({len(text)} characters)"
+        return f"{text}: number out of range"
+
+
+def _parse_int(literal: str) -> int | _BadNumber:
+    # past a float's range no health field (count, timestamp) means anything, and the
+    # int limit is never reached: parsing stays linear in the body's size
+    return _BadNumber(literal) if len(literal.lstrip("-")) > _MAX_INT_DIGITS else int(literal)
+
+
+def _parse_float(literal: str) -> float | _BadNumber:
+    if len(literal) > _MAX_FLOAT_CHARS:
+        return _BadNumber(literal)
+    value = float(literal)
+    return value if math.isfinite(value) else _BadNumber(literal)
+
+
+def _load_json(body: bytes) -> Any:
+    """json.loads, with numbers it cannot represent kept as _BadNumber instead of raising
+    (over-long integers) or turning into inf/nan (1e400, NaN, Infinity)."""
+    return json.loads(body, parse_int=_parse_int, parse_float=_parse_float,
+                      parse_constant=_BadNumber)
+
+
 def _snake(key: str) -> str:
     return _CAMEL.sub("_", key).lower().replace("-", "_")
 
@@ -273,7 +342,11 @@ def _timestamp(value: Any) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return float(value) / 1000 if value > 1e12 else float(value)
+        try:
+            stamp = float(value) / 1000 if value > 1e12 else float(value)
+        except OverflowError:  # an int past a float's range: no time at all
+            return None
+        return stamp if math.isfinite(stamp) else None
     if isinstance(value, str):
         try:
             parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
@@ -306,12 +379,16 @@ class _CheckWalker:
                 name = next((item[k] for k in _NAME_KEYS
                              if isinstance(item, dict) and isinstance(item.get(k), str)), None)
                 self.walk(item, f"{path}.{name or i}" if path else str(name or i), depth + 1)
+        elif isinstance(node, _BadNumber):
+            self._bad_number(path or "body", node)
         elif isinstance(node, bool) and not path:
             self._check("body", node, node)
 
     def _field(self, key: str, value: Any, path: str, depth: int) -> None:
         norm = _snake(key)
-        if isinstance(value, dict | list):
+        if isinstance(value, _BadNumber):
+            self._bad_number(path, value)
+        elif isinstance(value, dict | list):
             self.walk(value, path, depth + 1)
         elif norm in _STATUS_KEYS and isinstance(value, str | bool):
             self._check(path, _good(value), value)
@@ -329,6 +406,10 @@ class _CheckWalker:
                 if not fresh:
                     self.failed.append(f"{path} {format_duration(age)} old "
                                        f"(limit {format_duration(self.fresh_within)})")
+
+    def _bad_number(self, path: str, number: _BadNumber) -> None:
+        self.checks[path] = False
+        self.failed.append(f"{path} = {number}")
 
     def _check(self, path: str, passed: bool, raw: Any) -> None:
         self.checks[path] = passed

@@ -2,8 +2,10 @@
 
 The panel holds exactly one connection (`application_name=opsdash`, autocommit, a
 statement timeout) so that watching a database never becomes what exhausts its pool.
-When connecting fails it backs off (1 s doubling to 30 s) and, while waiting, repeats
-the last error at once instead of hammering a struggling server or a locked account.
+When connecting fails, the next poll tries again: a database that is back shows green
+at once (a back-off doubling to 30 s once kept a card red half a minute after a 40 s
+outage). Only polls closer together than RETRY_GAP_S (refresh-now pressed repeatedly)
+repeat the last error without a new attempt.
 
 `activity` (in the metrics) is the drill-down: client backends other than ours, busy
 ones first, longest first, top 50, with the columns pg_activity shows. Acting on one
@@ -32,8 +34,9 @@ from panels.errors import BadResponse
 APPLICATION_NAME = "opsdash"
 ACTIVITY_LIMIT = 50
 QUERY_CHARS = 500
-BACKOFF_MIN_S = 1.0
-BACKOFF_MAX_S = 30.0
+#: the least time between two connection attempts; shorter than any sensible refresh,
+#: so each poll still retries and a recovered database is green on the next one
+RETRY_GAP_S = 0.5
 
 
 
@@ -131,7 +134,6 @@ class PostgresPanel(Panel[PostgresSample]):
         self.statement_timeout_ms = statement_timeout_ms
         self._password = _password_of(dsn)
         self._conn: psycopg.AsyncConnection[Any] | None = None
-        self._backoff_s = 0.0
         self._retry_at = 0.0
         self._last_error: BaseException | None = None
 
@@ -146,6 +148,7 @@ class PostgresPanel(Panel[PostgresSample]):
             return self._conn
         if self._last_error is not None and time.monotonic() < self._retry_at:
             raise self._last_error.with_traceback(None)
+        attempt_at = time.monotonic()
         try:
             conn = await psycopg.AsyncConnection.connect(
                 self.dsn, autocommit=True, application_name=APPLICATION_NAME,
@@ -153,19 +156,21 @@ class PostgresPanel(Panel[PostgresSample]):
             await conn.execute(f"SET statement_timeout = {int(self.statement_timeout_ms)}")
         except psycopg.Error as exc:
             error = self._scrubbed(exc)
-            self._back_off(error)
+            self._hold(error, attempt_at)
             raise error from None
         except asyncio.CancelledError:
-            # the probe's timeout cut a hanging connect short: back off from that too
-            self._back_off(TimeoutError(f"connecting took longer than {self.timeout:g}s"))
+            # the probe's timeout cut a hanging connect short: hold that verdict too
+            self._hold(TimeoutError(f"connecting took longer than {self.timeout:g}s"),
+                       attempt_at)
             raise
-        self._backoff_s, self._last_error = 0.0, None
+        self._last_error = None
         self._conn = conn
         return conn
 
-    def _back_off(self, error: BaseException) -> None:
-        self._backoff_s = min(max(self._backoff_s * 2, BACKOFF_MIN_S), BACKOFF_MAX_S)
-        self._retry_at = time.monotonic() + self._backoff_s
+    def _hold(self, error: BaseException, attempt_at: float) -> None:
+        """Remember a failed connect; the gap counts from when the attempt *started*, so
+        a poll one refresh later is never held back by the attempt's own duration."""
+        self._retry_at = attempt_at + RETRY_GAP_S
         self._last_error = error
 
     def _scrubbed(self, exc: psycopg.Error) -> Exception:

@@ -180,6 +180,52 @@ async def test_a_container_turning_unhealthy_between_polls_is_seen_by_the_same_p
 
 
 @docker
+async def test_a_socket_removed_while_the_panel_is_up_shows_at_the_next_poll(
+        docker_engine: DockerEngine, docker_api: Any) -> None:
+    """Pooled keep-alive connections kept answering after the socket file was removed, so
+    the card stayed green on an engine nothing else could reach; and when the socket is
+    back, the panel connects again by itself."""
+    run(docker_api, docker_engine, "sockwatch", ["sleep", "3600"])
+    refresh, timeout = 1.0, 2.0
+    with tempfile.TemporaryDirectory(prefix="odd-", dir="/tmp") as tmp:
+        link = Path(tmp) / "engine.sock"
+        link.symlink_to(docker_engine.socket)
+        host = f"unix://{link}"
+        panel = ContainersPanel(docker_host=host, timeout=timeout)
+        watch = PanelWatch(panel)
+        try:
+            up = await watch.poll()
+            link.unlink()
+            removed = time.monotonic()
+            seen: list[PanelState] = []
+            while time.monotonic() - removed < timeout + 1.0:
+                seen.append(await watch.poll())
+                if seen[-1].status is not Status.OK:
+                    break
+                await asyncio.sleep(refresh)
+            shown_after = time.monotonic() - removed
+
+            link.symlink_to(docker_engine.socket)
+            back: list[PanelState] = []
+            for _ in range(2):
+                back.append(await watch.poll())
+                if back[-1].status is Status.OK:
+                    break
+                await asyncio.sleep(refresh)
+        finally:
+            await panel.aclose()
+
+    assert up.status is Status.OK and row(up, "sockwatch")["state"] == "running"
+    gone = seen[-1]
+    assert gone.status is Status.UNKNOWN, [s.summary for s in seen]
+    assert shown_after < timeout + 1.0
+    assert gone.error is not None and gone.error.kind == "absent"
+    assert gone.summary == f"absent: no Docker engine at {host} (no socket)"
+    assert back[-1].status is Status.OK, back[-1].summary
+    assert row(back[-1], "sockwatch")["state"] == "running"
+
+
+@docker
 async def test_a_crash_looping_container_counts_its_restarts(
         docker_engine: DockerEngine, docker_api: Any) -> None:
     run(docker_api, docker_engine, "flaky", ["sh", "-c", "echo crash; exit 1"],

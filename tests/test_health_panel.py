@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
+import json
+import subprocess
+import sys
 import time
 import tracemalloc
+import warnings
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -214,6 +221,108 @@ async def test_a_50_mb_body_is_cut_off_without_being_read(http_service: HTTPServ
     assert http_service.bytes_sent("/huge") < 20_000_000
     state = PanelWatch(panel).judge(await panel.probe(), time.time())
     assert alert_named(state, "ServiceDown")[1] == "body over 1000000 bytes"
+
+
+@pytest.mark.parametrize(("literal", "shown"), [
+    ("1e400", "1e400"),
+    ("9" * 10_000, "999999999999… (10000 characters)"),  # past Python's 4300-digit limit
+    ("-" + "9" * 400, "-99999999999… (401 characters)"),  # an int no float can hold
+    ("NaN", "NaN"),
+], ids=["1e400", "10000-digit-int", "400-digit-int", "NaN"])
+async def test_a_number_out_of_range_is_a_named_failed_check_not_a_crash(
+        http_service: HTTPService, keep: Keep, literal: str, shown: str) -> None:
+    """The rest of the body still counts; the card names the field with the odd number."""
+    body = f'{{"status": "ok", "count": {literal}, "last_run": {literal}}}'
+    url = http_service.route("/health", body=body, content_type="application/json")
+    watch = PanelWatch(keep(HealthPanel("api", url=url, timeout=2.0, fresh_within=60)))
+
+    states = [await watch.poll() for _ in range(3)]  # it keeps polling, each the same
+    http_service.route("/health", body={"status": "ok", "count": 3})
+    fixed = await watch.poll()
+
+    line = f"{shown}: number out of range"
+    for state in states:
+        assert state.error is None
+        assert state.status is Status.CRIT
+        assert state.metrics["checks"] == {"status": True, "count": False, "last_run": False}
+        assert state.metrics["failed"] == [f"count = {line}", f"last_run = {line}"]
+        assert alert_named(state, "ServiceDown")[1] == f"count = {line}; last_run = {line}"
+    assert fixed.status is Status.OK and fixed.metrics["checks"] == {"status": True}
+
+
+async def test_a_huge_number_in_a_body_not_labelled_json_is_still_read_as_json(
+        http_service: HTTPService, keep: Keep) -> None:
+    """A text/plain body that is JSON is judged as JSON; a huge integer no longer makes it
+    unreadable (before, ValueError past 4300 digits dropped every check in it)."""
+    body = '{"ok": false, "rows": ' + "1" * 5000 + "}"
+    url = http_service.route("/health", body=body, content_type="text/plain")
+
+    sample = await sample_of(keep(HealthPanel("api", url=url)))
+
+    assert sample.checks == {"ok": False, "rows": False}
+    assert sample.failed == ("ok = false", "rows = 111111111111… (5000 characters): "
+                                           "number out of range")
+
+
+def test_a_capped_body_leaves_nothing_pending_when_the_loop_ends(
+        http_service: HTTPService) -> None:
+    """`opsdash check` polls its panels in tasks and closes its loop right after the round:
+    a capped read must have finished its clean-up by then, or asyncio reports destroyed
+    pending tasks on stderr."""
+    url = http_service.route("/huge", size=50_000_000, content_type="application/json")
+    reported: list[str] = []
+    loop = asyncio.new_event_loop()
+    loop.set_exception_handler(lambda _loop, context: reported.append(context["message"]))
+    panels = [HealthPanel(f"api{i}", url=url, max_body_bytes=100_000) for i in range(3)]
+
+    async def rounds() -> list[tuple[str, ...]]:
+        failed = []
+        for _ in range(2):  # as check does: each panel polled in its own task
+            tasks = [asyncio.create_task(p.probe()) for p in panels]
+            await asyncio.wait(tasks, timeout=30)
+            failed += [t.result().sample.failed if t.result().sample else ("no sample",)
+                       for t in tasks]
+        # and each closed under a deadline (wait_for: a task per close)
+        await asyncio.gather(*(asyncio.wait_for(p.aclose(), 5) for p in panels))
+        return failed
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            failed = loop.run_until_complete(rounds())
+            loop.run_until_complete(loop.shutdown_asyncgens())
+        finally:
+            loop.close()
+        del loop
+        gc.collect()
+
+    assert failed == [("body over 100000 bytes",)] * 6
+    assert reported == []
+    assert [str(w.message) for w in caught] == []
+
+
+def test_check_on_capped_bodies_writes_nothing_to_stderr(http_service: HTTPService,
+                                                         tmp_path: Path) -> None:
+    """The whole command, as an operator runs it: three capped endpoints, a clean stderr."""
+    text = http_service.route("/huge", size=50_000_000)
+    json_body = http_service.route("/huge.json", size=50_000_000,
+                                   content_type="application/json")
+    config = tmp_path / "opsdash.toml"
+    config.write_text("".join(
+        f'[[health]]\nname = "{name}"\nurl = "{url}"\nmax_body_bytes = {cap}\n'
+        for name, url, cap in (("text", text, 100_000), ("json", json_body, 1_000),
+                               ("big", json_body, 2_000_000))))
+
+    run = subprocess.run([sys.executable, "-m", "tui.cli", "check", "--config", str(config),
+                          "--json"], capture_output=True, text=True, timeout=60,
+                         cwd=Path(__file__).resolve().parent.parent)
+
+    assert run.stderr == ""
+    assert run.returncode == 2
+    panels = {p["id"]: p["metrics"]["failed"] for p in json.loads(run.stdout)["panels"]}
+    assert panels == {"health:text": ["body over 100000 bytes"],
+                      "health:json": ["body over 1000 bytes"],
+                      "health:big": ["body over 2000000 bytes"]}
 
 
 async def test_a_refused_connection_is_crit_with_refused(keep: Keep) -> None:

@@ -259,6 +259,45 @@ async def test_postgres_stopped_is_database_unreachable_and_restarted_recovers(
     assert _alert(back, "DatabaseUnreachable") is AlertState.RESOLVED
 
 
+async def test_after_a_long_outage_the_database_is_green_by_the_second_poll(
+        postgres_server: PostgresServer, panels: list[PostgresPanel]) -> None:
+    """A back-off that grew during the outage (1 s doubling to 30 s) kept the card red
+    half a minute after the database was back; every poll must try again."""
+    refresh = 1.0
+    panel = PostgresPanel("main", dsn=postgres_server.dsn, timeout=1.0)
+    panels.append(panel)
+    watch = PanelWatch(panel)
+    assert (await watch.poll()).status is Status.OK
+    outage: list[PanelState] = []
+    try:
+        postgres_server.stop()
+        # polled at the refresh through a 9 s outage: long enough for a doubling back-off
+        # to have grown past 8 s
+        ends = time.monotonic() + 9.0
+        while time.monotonic() < ends:
+            tick = time.monotonic()
+            outage.append(await watch.poll())
+            await asyncio.sleep(max(0.0, tick + refresh - time.monotonic()))
+    finally:
+        postgres_server.start()  # returns once a login and SELECT 1 work
+    back_at = time.monotonic()
+    after: list[PanelState] = []
+    for _ in range(2):
+        tick = time.monotonic()
+        after.append(await watch.poll())
+        if after[-1].status is Status.OK:
+            break
+        await asyncio.sleep(max(0.0, tick + refresh - time.monotonic()))
+    recovered_in = time.monotonic() - back_at
+
+    assert len(outage) >= 8
+    assert {s.status for s in outage} == {Status.CRIT}
+    assert {s.error.kind for s in outage if s.error} == {"refused"}
+    assert after[-1].status is Status.OK, after[-1].summary
+    assert recovered_in < 5.0
+    assert _alert(after[-1], "DatabaseUnreachable") is AlertState.RESOLVED
+
+
 def test_dsns_are_shown_with_their_password_masked() -> None:
     assert mask_dsn("postgresql://app:s3cr%40t@db:5432/main?sslmode=require") == \
         "postgresql://app:****@db:5432/main?sslmode=require"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator, Sequence
 
 import pytest
@@ -121,6 +123,40 @@ async def test_stopping_redis_turns_the_panel_crit_with_redis_unreachable_and_re
     back = await watch.poll()
     assert back.status is Status.OK, back.summary
     assert _alert(back, "RedisUnreachable") is AlertState.RESOLVED
+
+
+async def test_after_an_outage_of_many_polls_redis_is_green_by_the_second_poll(
+        redis_server: RedisServer, panels: list[RedisPanel]) -> None:
+    """No reconnect back-off may build up over a long outage: each poll tries again."""
+    refresh = 1.0
+    panel = RedisPanel("broker", url=redis_server.url, timeout=1.0)
+    panels.append(panel)
+    watch = PanelWatch(panel)
+    assert (await watch.poll()).status is Status.OK
+
+    redis_server.stop()
+    outage: list[PanelState] = []
+    ends = time.monotonic() + 6.0
+    while time.monotonic() < ends:
+        tick = time.monotonic()
+        outage.append(await watch.poll())
+        await asyncio.sleep(max(0.0, tick + refresh - time.monotonic()))
+    redis_server.start()  # returns once the port listens
+    back_at = time.monotonic()
+    after: list[PanelState] = []
+    for _ in range(2):
+        tick = time.monotonic()
+        after.append(await watch.poll())
+        if after[-1].status is Status.OK:
+            break
+        await asyncio.sleep(max(0.0, tick + refresh - time.monotonic()))
+
+    assert len(outage) >= 5
+    assert {s.status for s in outage} == {Status.CRIT}
+    assert {s.error.kind for s in outage if s.error} == {"refused"}
+    assert after[-1].status is Status.OK, after[-1].summary
+    assert time.monotonic() - back_at < 5.0
+    assert _alert(after[-1], "RedisUnreachable") is AlertState.RESOLVED
 
 
 async def test_memory_above_85_percent_of_maxmemory_fires_redis_memory_high(
