@@ -458,6 +458,11 @@ def _kubectl(tool: str, args: list[str], ctx: _Ctx, inv: Invocation) -> Classifi
     if sub == "exec" and "--" in rest:
         inner = rest[rest.index("--") + 1:]
         return _inner(inner, ctx, f"{tool} exec", inv)
+    if sub == "debug" and "--" in rest:
+        # a debug pod is a change; what it runs (`-- chroot /host crictl rmi`) may be worse
+        inner = rest[rest.index("--") + 1:]
+        return worst([_ch(f"{tool} debug starts a debug pod"),
+                      _inner(inner, ctx, f"{tool} debug", inv)])
     return _ch(f"{tool} {sub or '(no subcommand)'} changes the cluster or is not known")
 
 
@@ -1430,9 +1435,13 @@ def _interactive_one(name: str, args: list[str], inv: Invocation) -> bool:
     if name in {"gitlab-psql", "gitlab-redis-cli"}:
         return not inv.piped and not any(a in {"-c", "--command", "-f"} for a in args)
     if name in {"kubectl", "oc"}:
-        sub, _ = _first_positional(args, _KUBECTL_VALUE)
-        if sub in {"edit", "attach", "debug"}:
+        sub, rest = _first_positional(args, _KUBECTL_VALUE)
+        if sub in {"edit", "attach"}:
             return True
+        if sub == "debug":  # `oc debug node/x -- chroot /host df -h` runs and returns
+            return "--" not in args
+        if sub == "rsh":  # a shell in the pod unless a command follows its name
+            return len([a for a in rest if not a.startswith("-")]) <= 1
         if sub in {"exec", "run"}:
             return ("i" in flags and "t" in flags) or ("--stdin" in args and "--tty" in args)
         return False

@@ -23,6 +23,8 @@ from runbooks.safety import (
 )
 
 DESTRUCTIVE = [
+    pytest.param('oc debug node/n -- chroot /host crictl rmi --prune', 'bash',
+                 'oc debug: crictl rmi removes images', id='oc-debug-runs-destructive'),
     pytest.param('bash -c "rm -rf /tmp/x"', 'bash', 'bash -c: rm deletes files', id='bash-c'),
     pytest.param("sh -c 'rm -rf x'", 'bash', 'sh -c: rm deletes files', id='sh-c'),
     pytest.param("eval 'rm -rf x'", 'bash', 'eval: rm deletes files', id='eval'),
@@ -342,6 +344,10 @@ def test_effect_values_are_the_words_the_screen_shows() -> None:
 
 
 @pytest.mark.parametrize(("code", "interactive"), [
+    pytest.param("oc -n x rsh pod-1", True, id="oc-rsh-shell"),
+    pytest.param("oc rsh pod-1 ls /tmp", False, id="oc-rsh-command"),
+    pytest.param("oc debug node/n -- chroot /host df -h", False, id="oc-debug-command"),
+    pytest.param("kubectl -n x debug node/n", True, id="kubectl-debug-shell"),
     pytest.param("vim /etc/hosts", True, id="vim"),
     pytest.param("vi x", True, id="vi"),
     pytest.param("nano x", True, id="nano"),

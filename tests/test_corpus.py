@@ -9,14 +9,11 @@ never from the engine's output, so a figure going down is the engine getting wor
 
 from __future__ import annotations
 
-import os
 import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from runbooks.library import Library, load_library
 from runbooks.lint import lint_library
@@ -26,26 +23,19 @@ from runbooks.model import Runbook, Section
 HERE = Path(__file__).parent / "corpus"  # expectations.toml and SOURCES.toml
 
 
-def _find_corpus() -> Path | None:
-    """Where the runbook copies are. They are public teams' files fetched from their
-    repositories, so they are not committed here: the search tool's rules keep fetched
-    files out of the project's commits, data files belong in the steering repo's
-    shared/. Looked for in $OPSDASH_CORPUS, then tests/corpus/ (a developer's copy),
-    then shared/runbook-corpus/ beside the checkout (where CI has shared/)."""
-    candidates = [Path(os.environ["OPSDASH_CORPUS"])] if os.environ.get("OPSDASH_CORPUS") \
-        else []
-    candidates += [HERE, Path(__file__).resolve().parents[2] / "shared" / "runbook-corpus"]
-    for folder in candidates:
-        if any(folder.glob("*/*.md")):
-            return folder
-    return None
+#: The runbook copies: public teams' files, one folder per team, committed beside
+#: expectations.toml and SOURCES.toml (which names each file's repository, path and commit).
+CORPUS = HERE
 
 
-CORPUS = _find_corpus() or HERE
-pytestmark = pytest.mark.skipif(
-    _find_corpus() is None,
-    reason="no runbook corpus: put the files listed in tests/corpus/SOURCES.toml in "
-           "shared/runbook-corpus/ (or tests/corpus/, or $OPSDASH_CORPUS)")
+def test_corpus_files_present() -> None:
+    """Every file SOURCES.toml lists is in tests/corpus/: they are part of the repository,
+    so a missing one is a failure, never a reason to skip."""
+    with (HERE / "SOURCES.toml").open("rb") as fh:
+        sources = tomllib.load(fh)["file"]
+    missing = [s["corpus"] for s in sources if not (CORPUS / s["corpus"]).is_file()]
+    assert not missing, f"corpus files missing from tests/corpus/: {missing}"
+
 
 #: figure -> (target, "min" or "max")
 TARGETS: dict[str, tuple[float, str]] = {
