@@ -4,7 +4,9 @@ Starts its own real services: the embedded demo HTTP service (health, Prometheus
 metrics, its own traffic) and a redis-server on a free port for the queue; watches them
 and this host; then saves SVGs of the main screen, a drill-down, and a failing state
 (the demo's `down` and `backlog` faults injected) into screenshots/, and the runbook
-pane mid-incident (the demo runbook's ServiceDown section with its first step run).
+pane mid-incident (the demo runbook's ServiceDown section with its first step run) at
+160x48 and 80x24. Each file's size is in its name or is 160x48 (`main`, `runbook-pane`),
+120x34 for the drill-downs and the failing state.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ async def shoot(config: Config, service: DemoService) -> list[Path]:
         app.save_screenshot(str(path))
         saved.append(path)
 
-    async with app.run_test(size=(120, 34)) as pilot:
+    async with app.run_test(size=(160, 48)) as pilot:
         def traffic_ready() -> bool:
             state = app.states.get("traffic:demo")
             return bool(state and state.metrics.get("request_rate") is not None
@@ -56,12 +58,13 @@ async def shoot(config: Config, service: DemoService) -> list[Path]:
 
         await wait_until(pilot, lambda: len(app.states) == len(config.panels) and
                          traffic_ready())
-        save("main")
+        save("main")  # 160x48: cards, and history charts in the room left
         await pilot.resize_terminal(80, 24)
         await pilot.pause(0.5)
         save("main-80x24")
         await pilot.resize_terminal(120, 34)
         await pilot.pause(0.5)
+        save("main-120x34")
         app.open_drilldown("traffic:demo")
         await pilot.pause(1.5)
         save("drilldown-traffic")
@@ -77,6 +80,8 @@ async def shoot(config: Config, service: DemoService) -> list[Path]:
         await pilot.pause(1.0)
         save("drilldown-redis")
         await pilot.press("escape")
+        await pilot.resize_terminal(160, 48)
+        await pilot.pause(0.5)
         await shoot_runbook_pane(pilot, app, save)
         await pilot.press("q")
     return saved
@@ -90,7 +95,12 @@ async def shoot_runbook_pane(pilot: Any, app: OpsdashApp, save: Callable[[str], 
     await pilot.press("enter")
     await wait_until(pilot, lambda: pane.session.record(0).runs == 1 and not pane.busy)
     await pilot.pause(1.0)
-    save("runbook-pane")
+    save("runbook-pane")  # 160x48
+    await pilot.resize_terminal(80, 24)
+    await pilot.pause(1.0)
+    save("runbook-pane-80x24")
+    await pilot.resize_terminal(160, 48)
+    await pilot.pause(0.5)
     await pilot.press("r")
 
 
