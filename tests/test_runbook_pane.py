@@ -617,3 +617,26 @@ def test_the_pane_offers_the_few_relevant_candidates() -> None:
     assert [x.score for x in picked] == [90, 80, 40]
     assert [x.score for x in relevant([m(90), *[m(89 - i) for i in range(8)]])] == [
         90, 89, 88, 87, 86]
+
+
+def test_a_long_command_wraps_with_a_hanging_indent() -> None:
+    from tui.dashboard.widgets.step_list import wrap_command
+
+    line = 'curl -sS -i "$OPSDASH_DEMO_URL/readyz" -H "Accept: application/json"'
+    assert wrap_command(line, None) == [line]
+    assert wrap_command(line, 200) == [line]
+    # 30 columns after "   $ ", then 28 after the 7-column hanging indent
+    assert wrap_command(line, 35) == ['curl -sS -i "$OPSDASH_DEMO_URL',
+                                      '/readyz" -H "Accept: applica', 'tion/json"']
+    assert all(len(part) <= 35 - 5 for part in wrap_command(line, 35))
+
+
+async def test_commands_in_a_narrow_pane_wrap_under_their_prompt(drill: Drill) -> None:
+    app = drill.app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        pane = await open_pane(pilot)
+        width = pane.steps.scrollable_content_region.width
+        lines = step_prompt(pane._views()[0], width=width).plain.splitlines()
+        prompt = next(i for i, ln in enumerate(lines) if ln.startswith("   $ "))
+        assert all(len(ln) <= width for ln in lines[prompt:])
+        assert lines[prompt + 1].startswith("       ") and lines[prompt + 1].strip()

@@ -93,7 +93,26 @@ def append_markdown(text: Text, line: str, palette: Mapping[str, str]) -> None:
     text.append(line[pos:])
 
 
-def step_prompt(view: StepView, palette: Mapping[str, str] = DEFAULT_PALETTE) -> Text:
+#: a command line's own indent ("   $ ") and the deeper one its continuation lines take
+PROMPT_INDENT = 5
+HANGING_INDENT = 7
+
+
+def wrap_command(line: str, width: int | None) -> list[str]:
+    """A long command cut to the room left of `width`: the rest goes on lines indented
+    under the command, so a wrapped `curl ... "$URL"` never reads as a new prompt."""
+    if not width or width - HANGING_INDENT < 10 or len(line) + PROMPT_INDENT <= width:
+        return [line]
+    first, room = width - PROMPT_INDENT, width - HANGING_INDENT
+    out, rest = [line[:first]], line[first:]
+    while rest:
+        out.append(rest[:room])
+        rest = rest[room:]
+    return out
+
+
+def step_prompt(view: StepView, palette: Mapping[str, str] = DEFAULT_PALETTE,
+                width: int | None = None) -> Text:
     """One step as a few lines of text; no colour is the only signal (icons and words)."""
     icon, style = _status(view, palette)
     text = Text()
@@ -128,8 +147,13 @@ def step_prompt(view: StepView, palette: Mapping[str, str] = DEFAULT_PALETTE) ->
             if line.lstrip().startswith("#"):
                 text.append(f"\n     {line.strip()}", style="dim italic")
                 continue
+            style = "strike dim" if view.locked else "bold"
+            first, *rest = wrap_command(line, width)
             text.append("\n   $ ", style="dim")
-            text.append(line, style="strike dim" if view.locked else "bold")
+            text.append(first, style=style)
+            for more in rest:
+                text.append("\n" + " " * HANGING_INDENT)
+                text.append(more, style=style)
         if len(lines) > COMMAND_LINES:
             text.append(f"\n     … {len(lines) - COMMAND_LINES} more lines", style="dim")
     if view.edited:
@@ -168,6 +192,12 @@ class StepList(OptionList):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, markup=False)
         self._shown: list[Text] = []
+        self._views: list[StepView] = []
+
+    def on_resize(self) -> None:
+        """Commands are wrapped to the width: a new width re-wraps them."""
+        if self._views:
+            self.show_steps(self._views, keep=self.highlighted)
 
     def reset(self) -> None:
         """Forget every row: the next `show_steps` draws a new section from scratch."""
@@ -181,7 +211,9 @@ class StepList(OptionList):
     def show_steps(self, views: Sequence[StepView], *, keep: int | None = None) -> None:
         """Render every step; rows whose text is unchanged are left alone."""
         palette = self.palette()
-        prompts = [step_prompt(v, palette) for v in views]
+        self._views = list(views)
+        width = self.scrollable_content_region.width or None
+        prompts = [step_prompt(v, palette, width) for v in views]
         if len(prompts) != len(self._shown):
             self._shown = prompts
             self.set_options(Option(p, id=f"step-{i}") for i, p in enumerate(prompts))
