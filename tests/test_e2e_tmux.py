@@ -182,3 +182,25 @@ for = "0s"
     assert prompt not in screen  # the dashboard is drawn again over the shell's lines
     tmux.send("q")
     tmux.wait_for("opsdash-exit=0")
+
+
+def test_a_hostile_endpoint_never_retitles_or_wipes_the_terminal(
+        tmux: Tmux, tmp_path: Path, http_service: HTTPService) -> None:
+    """The reason phrase and body carry an OSC title and a screen wipe; the real terminal
+    must keep its title and show the text harmlessly."""
+    tmux._run("select-pane", "-t", "e2e", "-T", "before-opsdash")
+    hostile = "\x1b]0;PWNED\x07\x1b[2J"
+    http_service.route("/readyz", status=503, reason=f"OK {hostile}",
+                       body=f"down {hostile}\x1b[31mred")
+    config = tmp_path / "opsdash.toml"
+    config.write_text(f'refresh = 0.5\n[[health]]\nname = "api"\n'
+                      f'url = "{http_service.url_for("/readyz")}"\n')
+    tmux.type(f"{OPSDASH} --config {config} --journal {tmp_path / 'j.jsonl'}; "
+              "echo opsdash-exit=$?")
+    screen = tmux.wait_for("health api", "CRIT", "HTTP 503")
+    assert "PWNED" not in tmux._run("display-message", "-p", "-t", "e2e", "#{pane_title}")
+    assert "health api" in screen  # nothing wiped the cards
+    tmux.send("q")
+    tmux.wait_for("opsdash-exit=0", timeout=15)
+    assert tmux._run("display-message", "-p", "-t", "e2e", "#{pane_title}").strip() == \
+        "before-opsdash"
