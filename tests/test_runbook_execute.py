@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import itertools
 import os
 import time
 from pathlib import Path
@@ -40,16 +39,22 @@ async def wait_for_file(path: Path, timeout: float = 10.0) -> str:
     raise AssertionError(f"{path} never appeared")
 
 
-async def test_each_line_arrives_before_the_next_is_printed() -> None:
-    received: list[tuple[float, str, str]] = []
+async def test_each_line_arrives_before_the_next_is_printed(tmp_path: Path) -> None:
+    """A handshake, not a stopwatch: the step prints line i, then waits until the callback
+    has seen it (it creates go<i>); output held back until exit would time the step out."""
+    received: list[tuple[str, str]] = []
+
+    def seen(stream: str, text: str) -> None:
+        received.append((stream, text))
+        if text.startswith("line "):
+            (tmp_path / f"go{text.split()[1]}").touch()
+
     result = await run_command(
-        "for i in 1 2 3; do echo line $i; sleep 1; done; echo done >&2",
-        on_line=lambda stream, text: received.append((time.monotonic(), stream, text)))
-    assert [(s, t) for _, s, t in received] == [("stdout", "line 1"), ("stdout", "line 2"),
-                                                ("stdout", "line 3"), ("stderr", "done")]
-    times = [t for t, _, _ in received[:3]]
-    assert all(later - earlier > 0.5 for earlier, later in itertools.pairwise(times))
-    assert result.exit_code == 0 and result.duration >= 3.0
+        f"for i in 1 2 3; do echo line $i; while [ ! -e {tmp_path}/go$i ]; do sleep 0.01; "
+        "done; done; echo done >&2", on_line=seen, timeout=30)
+    assert received == [("stdout", "line 1"), ("stdout", "line 2"), ("stdout", "line 3"),
+                        ("stderr", "done")]
+    assert (result.exit_code, result.timed_out) == (0, False)
     assert result.tail[-1] == "done"
 
 

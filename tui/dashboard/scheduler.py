@@ -54,6 +54,12 @@ BATCH_S = 0.5
 URGENT_S = 0.05
 
 
+def phase_offsets(count: int, phases: int = PHASES) -> list[float]:
+    """Where in its interval each of `count` panels starts: dealt in order across `phases`
+    evenly spaced points (8 panels, 4 phases: 0, 0, .25, .25, .5, .5, .75, .75)."""
+    return [(index * phases // count) / phases for index in range(count)]
+
+
 class Scheduler:
     """Polls `watches` from workers owned by `host` (the app) and posts PanelUpdated to it."""
 
@@ -91,12 +97,10 @@ class Scheduler:
         return next((w for w in self.watches if w.panel.id == panel_id), None)
 
     def start(self) -> None:
-        count = len(self.watches)
         origin = time.monotonic()
-        for index, watch in enumerate(self.watches):
+        for watch, phase in zip(self.watches, phase_offsets(len(self.watches)), strict=True):
             panel_id = watch.panel.id
             self._wake[panel_id] = asyncio.Event()
-            phase = (index * PHASES // count) / PHASES
             self._workers.append(self.host.run_worker(
                 self._loop(watch, origin + self.interval(watch) * phase),
                 name=f"poll {panel_id}",
