@@ -14,6 +14,13 @@ is `suppressed`: counted and shown, never firing. While Alertmanager cannot be r
 alerts are not known to have resolved, so they stay as they were and the panel is crit
 with the error class.
 
+With `prometheus_url` set, the panel also reads that Prometheus' GET /api/v1/alerts for
+alerts still `pending` (inside their rule's `for`, so not yet sent to Alertmanager): what
+may page next. They are listed with state `pending` and counted as `pending`, and turn
+the panel warn at most, like a local alert inside its `for`, whatever their severity.
+A Prometheus that cannot be read leaves the Alertmanager half standing: `pending` is
+then unknown (None) and the summary says why.
+
 Silences are created, listed and expired through the same pooled client (POST
 /api/v2/silences, GET /api/v2/silences, DELETE /api/v2/silence/{id}); the drill-down
 asks for a `y` before each, by the step runner's policy.
@@ -21,7 +28,9 @@ asks for a `y` before each, by the step runner's policy.
 
 from __future__ import annotations
 
+import asyncio
 import getpass
+import hashlib
 import re
 import shlex
 import socket
@@ -45,7 +54,7 @@ from panels.amlabels import (
     severity_rank,
 )
 from panels.base import AlertRule, Condition, Panel
-from panels.errors import BadResponse, ProbeError
+from panels.errors import BadResponse, ProbeError, classify
 from panels.tls import tls_context
 
 #: runbook_url -> a local runbook ref ("file.md#slug"), or None. Set per panel
@@ -62,7 +71,7 @@ class AMAlert:
 
     alertname: str
     severity: str  # the label as written ("critical", "warning", ""...)
-    state: str  # "active" | "suppressed"
+    state: str  # "active" | "suppressed" | "pending" (from Prometheus, not yet sent)
     silenced_by: tuple[str, ...]
     inhibited_by: tuple[str, ...]
     labels: Mapping[str, str]
@@ -87,14 +96,19 @@ class AMAlert:
 @dataclass(frozen=True)
 class AlertmanagerSample:
     alerts: tuple[AMAlert, ...]  # most severe first
+    pending_error: str | None = None  # why Prometheus' pending alerts are unknown
 
     @property
     def firing(self) -> tuple[AMAlert, ...]:
         return tuple(a for a in self.alerts if a.firing)
 
     @property
+    def pending(self) -> tuple[AMAlert, ...]:
+        return tuple(a for a in self.alerts if a.state == "pending")
+
+    @property
     def silenced(self) -> int:
-        return sum(1 for a in self.alerts if not a.firing)
+        return sum(1 for a in self.alerts if a.state == "suppressed")
 
 
 @dataclass(frozen=True)
@@ -138,6 +152,7 @@ class AlertmanagerPanel(Panel[AlertmanagerSample]):
         verify_tls: bool = True,
         ca_file: str | None = None,
         matchers: Sequence[str] | None = None,
+        prometheus_url: str | None = None,
         runbook_resolver: RunbookResolver | None = None,
         interval: float | None = None,
         timeout: float = 5.0,
@@ -150,6 +165,7 @@ class AlertmanagerPanel(Panel[AlertmanagerSample]):
         self.verify_tls = verify_tls
         self.ca_file = ca_file
         self.matchers: tuple[Matcher, ...] = parse_matchers(matchers or ())
+        self.prometheus_url = prometheus_url.rstrip("/") if prometheus_url else None
         self.runbook_resolver = runbook_resolver
         self._client: httpx.AsyncClient | None = None
         self._last_conditions: list[Condition] = []
@@ -166,6 +182,8 @@ class AlertmanagerPanel(Panel[AlertmanagerSample]):
             from panels.health import _check_url
 
             _check_url(self.url)
+            if self.prometheus_url:
+                _check_url(self.prometheus_url)
             verify: bool | ssl.SSLContext = False
             if self.verify_tls:
                 if self.ca_file and not Path(self.ca_file).is_file():
@@ -177,11 +195,13 @@ class AlertmanagerPanel(Panel[AlertmanagerSample]):
                 headers={"User-Agent": "opsdash", **self.headers})
         return self._client
 
-    async def _request(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
-        resp = await self._client_for_panel().request(method, f"{self.url}{path}", **kwargs)
+    async def _request(self, method: str, path: str, *, base: str | None = None,
+                       **kwargs: Any) -> httpx.Response:
+        base = base or self.url
+        resp = await self._client_for_panel().request(method, f"{base}{path}", **kwargs)
         if resp.status_code in (401, 403):
             raise PermissionError(f"authentication refused: HTTP {resp.status_code} "
-                                  f"from {mask_url(self.url)}")
+                                  f"from {mask_url(base)}")
         if resp.status_code >= 400:
             text = " ".join(resp.text.split())[:160]
             raise BadResponse(f"HTTP {resp.status_code} from {method} {path}: {text}")
@@ -193,7 +213,15 @@ class AlertmanagerPanel(Panel[AlertmanagerSample]):
         params: list[tuple[str, str]] = [("active", "true"), ("silenced", "true"),
                                          ("inhibited", "true"), ("unprocessed", "true")]
         params += [("filter", str(m)) for m in self.matchers]
-        resp = await self._request("GET", "/api/v2/alerts", params=params)
+        # both at once: a slow Prometheus must not add its latency to Alertmanager's
+        pending_task = (asyncio.ensure_future(self._pending()) if self.prometheus_url
+                        else None)
+        try:
+            resp = await self._request("GET", "/api/v2/alerts", params=params)
+        except BaseException:
+            if pending_task is not None:
+                pending_task.cancel()
+            raise
         try:
             body = resp.json()
         except ValueError:
@@ -201,7 +229,31 @@ class AlertmanagerPanel(Panel[AlertmanagerSample]):
         if not isinstance(body, list):
             raise BadResponse("expected a list of alerts from /api/v2/alerts")
         alerts = [_alert(item) for item in body if isinstance(item, dict)]
-        return AlertmanagerSample(tuple(sorted(alerts, key=lambda a: a.sort_key)))
+        pending_error = None
+        if pending_task is not None:
+            try:
+                alerts += await pending_task
+            except (httpx.HTTPError, OSError, ValueError, BadResponse) as exc:
+                # Alertmanager's half still stands; the summary says what is unknown
+                pending_error = str(classify(exc))
+        return AlertmanagerSample(tuple(sorted(alerts, key=lambda a: a.sort_key)),
+                                  pending_error)
+
+    async def _pending(self) -> list[AMAlert]:
+        """Prometheus' alerts in state `pending` that the matchers select."""
+        resp = await self._request("GET", "/api/v1/alerts", base=self.prometheus_url)
+        body = resp.json()
+        items = (body.get("data") or {}).get("alerts") if isinstance(body, dict) else None
+        if not isinstance(items, list):
+            raise BadResponse("expected data.alerts from Prometheus' /api/v1/alerts")
+        out = []
+        for item in items:
+            if not isinstance(item, dict) or item.get("state") != "pending":
+                continue
+            alert = _pending_alert(item)
+            if all(m.matches(alert.labels) for m in self.matchers):
+                out.append(alert)
+        return out
 
     # -- metrics and rules -------------------------------------------------------------
 
@@ -224,6 +276,8 @@ class AlertmanagerPanel(Panel[AlertmanagerSample]):
             } for a in sample.alerts],
             "firing": len(sample.firing),
             "silenced": sample.silenced,
+            **({"pending": None if sample.pending_error else len(sample.pending)}
+               if self.prometheus_url else {}),
         }
 
     def detail(self, sample: AlertmanagerSample) -> dict[str, Any]:
@@ -242,6 +296,15 @@ class AlertmanagerPanel(Panel[AlertmanagerSample]):
             where = f" on {a.instance}" if a.instance else ""
             out.append(Condition(a.alertname, True, severity,
                                  (a.summary or a.alertname) + where, target=a.fingerprint))
+        for a in sample.pending:
+            severity = severity_of(a.severity)
+            if severity is None:
+                continue
+            where = f" on {a.instance}" if a.instance else ""
+            # held pending: warn at most until Prometheus says it fires
+            out.append(Condition(a.alertname, True, severity,
+                                 (a.summary or a.alertname) + where, target=a.fingerprint,
+                                 pending=True))
         self._last_conditions = out
         return out
 
@@ -250,9 +313,12 @@ class AlertmanagerPanel(Panel[AlertmanagerSample]):
         return list(self._last_conditions)
 
     def summary(self, sample: AlertmanagerSample) -> str:
-        return counts_line(len(sample.firing),
+        line = counts_line(len(sample.firing),
                            sum(1 for a in sample.firing if severity_rank(a.severity) == 0),
-                           sample.silenced)
+                           sample.silenced, len(sample.pending))
+        if sample.pending_error:
+            line += f" · pending unknown: {sample.pending_error}"
+        return line
 
     # -- silences ----------------------------------------------------------------------
 
@@ -349,6 +415,26 @@ def _alert(item: Mapping[str, Any]) -> AMAlert:
         fingerprint=str(item.get("fingerprint") or ""),
         generator_url=str(item.get("generatorURL") or ""),
     )
+
+
+def _pending_alert(item: Mapping[str, Any]) -> AMAlert:
+    """A Prometheus alert still inside its `for`, in the shape Alertmanager's have.
+
+    Prometheus gives no fingerprint; one is made from the labels (prefixed `pending:`) so
+    the same pending alert keeps its key, and never collides with a firing one's.
+    """
+    labels = {str(k): str(v) for k, v in (item.get("labels") or {}).items()}
+    notes = {str(k): str(v) for k, v in (item.get("annotations") or {}).items()}
+    digest = hashlib.sha256("\xff".join(f"{k}\xfe{v}" for k, v in sorted(labels.items()))
+                            .encode()).hexdigest()[:16]
+    return AMAlert(
+        alertname=labels.get("alertname", "(no alertname)"),
+        severity=labels.get("severity", ""), state="pending", silenced_by=(),
+        inhibited_by=(), labels=labels, starts_at=str(item.get("activeAt") or ""),
+        ends_at="", summary=notes.get("summary", notes.get("message", "")),
+        description=notes.get("description", ""),
+        runbook_url=notes.get("runbook_url", notes.get("runbook", "")),
+        instance=labels.get("instance", ""), fingerprint=f"pending:{digest}")
 
 
 def _silence(item: Mapping[str, Any]) -> Silence:

@@ -40,6 +40,9 @@ class Condition:
     severity: Severity = Severity.CRIT
     detail: str = ""
     target: str = ""  # sub-target (queue name, mount, container) so one alert can fire per target
+    #: held pending whatever the rule's `for` says: another system (Prometheus) owns the
+    #: clock and says when it fires, so it shows as a warning sign here, never firing
+    pending: bool = False
 
     @property
     def key(self) -> str:
@@ -129,7 +132,8 @@ class AlertTracker:
             old = Alert(cond.alert, AlertState.PENDING, cond.severity, now, now, cond.detail,
                         cond.target)
         alert = replace(old, severity=cond.severity, detail=cond.detail)
-        if alert.state is AlertState.PENDING and now - alert.active_since >= hold:
+        if (alert.state is AlertState.PENDING and not cond.pending
+                and now - alert.active_since >= hold):
             alert = replace(alert, state=AlertState.FIRING, since=now, fired_at=now)
         self._alerts[cond.key] = alert
 

@@ -45,11 +45,13 @@ def severity_rank(label: str | None) -> int:
     return 0 if sev is Severity.CRIT else 1 if sev is Severity.WARN else 2
 
 
-def counts_line(firing: int, crit: int, silenced: int) -> str:
-    """`3 firing (2 crit) · 1 silenced`, or `nothing firing`."""
+def counts_line(firing: int, crit: int, silenced: int, pending: int = 0) -> str:
+    """`3 firing (2 crit) · 1 silenced · 1 pending`, or `nothing firing`: pending (a
+    Prometheus rule still inside its `for`) is what may page next, so it is on the card."""
     head = "nothing firing" if not firing else f"{firing} firing" + (
         f" ({crit} crit)" if crit else "")
-    return head + (f" · {silenced} silenced" if silenced else "")
+    return head + (f" · {silenced} silenced" if silenced else "") + (
+        f" · {pending} pending" if pending else "")
 
 
 @dataclass(frozen=True)

@@ -85,7 +85,8 @@ def alertmanager(m: Metrics) -> list[str]:
     """Counts, then the firing alertnames most severe first (the panel sorts them)."""
     alerts = [a for a in m.get("alerts") or [] if a.get("state") == "active"]
     crit = sum(1 for a in alerts if severity_rank(a.get("severity")) == 0)
-    first = counts_line(int(m.get("firing") or 0), crit, int(m.get("silenced") or 0))
+    first = counts_line(int(m.get("firing") or 0), crit, int(m.get("silenced") or 0),
+                        int(m.get("pending") or 0))
     names: list[str] = []
     for a in sorted(alerts, key=lambda a: severity_rank(a.get("severity"))):
         if a.get("alertname") not in names:

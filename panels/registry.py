@@ -195,6 +195,7 @@ KINDS: dict[str, PanelKind] = {
         {"url": Option(str, schemes=_HTTP), "headers": Option(dict),
          "basic_auth": Option((str, dict), check=_lazy("panels.amlabels:check_basic_auth")),
          "verify_tls": Option(bool), "ca_file": Option(str),
+         "prometheus_url": Option(str, schemes=_HTTP),
          "matchers": Option(list, items=((str,), "label matchers like 'team=\"db\"'"),
                             check=_lazy("panels.amlabels:check_matchers"))},
         required=("url",), name_from=("url",), card="panels.cards:alertmanager"),

@@ -5,8 +5,11 @@ metrics, its own traffic) and a redis-server on a free port for the queue; watch
 and this host; then saves SVGs of the main screen, a drill-down, and a failing state
 (the demo's `down` and `backlog` faults injected) into screenshots/, and the runbook
 pane mid-incident (the demo runbook's ServiceDown section with its first step run) at
-160x48 and 80x24. Each file's size is in its name or is 160x48 (`main`, `runbook-pane`),
-120x34 for the drill-downs and the failing state.
+160x48 and 80x24; then the fleet (scripts/fleet_screenshots.py: a real Alertmanager with
+four alerts, one silenced, as an `[[alertmanager]]` card beside the demo panels, and its
+drill-down). Each file's size is in its name or is 160x48 (`main`, `runbook-pane`),
+120x34 for the drill-downs and the failing state (`fleet` is 160x48,
+`fleet-drilldown` 120x34).
 """
 
 from __future__ import annotations
@@ -24,6 +27,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from panels.base import Status  # noqa: E402
+from scripts.fleet_screenshots import (  # noqa: E402
+    fire_fleet,
+    fleet_config,
+    running_alertmanager,
+    shoot_fleet,
+    wait_silenced,
+)
 from tests.fixtures.common import free_port  # noqa: E402
 from tests.fixtures.redis import RedisServer  # noqa: E402
 from tui.commands.demo import QUEUE_ENV, RUNBOOK_SECTIONS, URL_ENV, demo_runbook_dir  # noqa: E402
@@ -126,6 +136,13 @@ def main() -> int:
                 alert: (f"runbook.md#{slug}",) for alert, slug in RUNBOOK_SECTIONS.items()})
             for path in asyncio.run(shoot(config, service)):
                 print(f"wrote {path.relative_to(ROOT)}")
+            service.recover()  # the fleet view: calm local panels, the fleet's alerts
+            with running_alertmanager(Path(tmp) / "alertmanager") as am:
+                fire_fleet(am)
+                wait_silenced(am)
+                for path in asyncio.run(shoot_fleet(fleet_config(config, am.url), OUT,
+                                                    wait_until)):
+                    print(f"wrote {path.relative_to(ROOT)}")
         finally:
             service.stop()
             redis.stop()

@@ -137,3 +137,28 @@ def test_the_filter_reads_label_equals_value_or_a_substring() -> None:
     assert matches_filter(alert, "DB-2") and matches_filter(alert, "behind")
     assert not matches_filter(alert, "web")
     assert matches_filter(alert, "  ")
+
+
+async def test_pending_alerts_from_prometheus_are_counted_and_listed_as_pending(
+        alertmanager: AlertmanagerServer, start_prometheus: Any) -> None:
+    """A rule inside its `for` shows on the card and in the drill-down as `pending`."""
+    from tests.test_fleet_story import PENDING_RULES
+
+    prom = start_prometheus([], rules=PENDING_RULES)
+    fire(alertmanager)
+    app = live_app([AlertmanagerPanel("prod", url=alertmanager.url, prometheus_url=prom.url)])
+    async with app.run_test(size=(140, 40)) as pilot:
+        await until(pilot, lambda: "· 1 pending" in card_text(app, "alertmanager:prod"),
+                    what="the pending count on the card", timeout=30)
+        await pilot.press("enter")
+        screen = app.screen
+        assert isinstance(screen, AlertmanagerScreen)
+        await until(pilot, lambda: len(rows(screen)) == 4, what="four alert rows")
+        assert "RedisMemoryHigh" in rows(screen)
+        head = str(screen.query_one("#am-figures").render())
+        assert head == "3 firing · 0 silenced · 1 pending"
+        table = screen.query_one("#am-alerts", DataTable)
+        states = {str(table.get_row_at(i)[1]): str(table.get_row_at(i)[2])
+                  for i in range(table.row_count)}
+        assert states["RedisMemoryHigh"] == "pending"
+        await app.action_quit()

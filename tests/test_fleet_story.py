@@ -154,13 +154,15 @@ def test_the_config_builds_a_panel_with_auth_matchers_and_headers(tmp_path: Path
         '[[alertmanager]]\nname = "prod"\nurl = "https://am.example.com/prefix/"\n'
         'basic_auth = { user = "oncall", password = "${AM_PASSWORD:-pw}" }\n'
         "matchers = ['severity=~\"critical|warning\"', 'team=\"db\"']\n"
-        'headers = { "X-Scope-OrgID" = "fleet" }\nverify_tls = false\n')
+        'headers = { "X-Scope-OrgID" = "fleet" }\nverify_tls = false\n'
+        'prometheus_url = "http://prometheus:9090/"\n')
     (panel,) = build_panels(load_config(path))
     assert isinstance(panel, AlertmanagerPanel)
     assert panel.id == "alertmanager:prod" and panel.url == "https://am.example.com/prefix"
     assert panel.auth == ("oncall", "pw")
     assert [str(m) for m in panel.matchers] == ['severity=~"critical|warning"', 'team="db"']
     assert panel.headers == {"X-Scope-OrgID": "fleet"} and panel.verify_tls is False
+    assert panel.prometheus_url == "http://prometheus:9090"
 
 
 async def test_the_dashboard_hooks_see_each_relayed_alert_fire_and_resolve(
@@ -178,3 +180,83 @@ async def test_the_dashboard_hooks_see_each_relayed_alert_fire_and_resolve(
     changes = [(e["from"], e["to"], e["alerts"]) for e in events if e["type"] == "status"]
     assert changes[0][1:] == ("crit", ["ReplicationLag"])
     assert changes[-1][:2] == ("crit", "ok")
+
+
+PENDING_RUNBOOK = "https://runbooks.example.com/redis.md#redis-memory-high"
+PENDING_RULES = f"""
+groups:
+  - name: cache
+    interval: 1s
+    rules:
+      - alert: RedisMemoryHigh
+        expr: vector(1) > 0
+        for: 1h
+        labels:
+          severity: critical
+          team: cache
+          instance: cache-1
+        annotations:
+          summary: "cache-1 memory above 85%"
+          runbook_url: "{PENDING_RUNBOOK}"
+"""
+
+
+async def test_prometheus_pending_alerts_are_listed_and_warn_at_most(
+        start_prometheus: StartPrometheus, alertmanager: AlertmanagerServer) -> None:
+    """A rule inside its `for` (1 h here, always true) never reaches Alertmanager; with
+    `prometheus_url` the panel lists it as pending and it only warns, though critical."""
+    prom = start_prometheus([], alertmanager=alertmanager.url, rules=PENDING_RULES)
+    alertmanager.fire("DiskFillingUp", severity="info", labels={"team": "infra"})
+    panel = AlertmanagerPanel("prod", url=alertmanager.url, prometheus_url=prom.url,
+                              runbook_resolver=lambda url: "redis.md#redis-memory-high"
+                              if url == PENDING_RUNBOOK else None)
+    watch = PanelWatch(panel)
+    try:
+        state = await poll_until(watch, lambda s: s.metrics.get("pending") == 1)
+        assert state.status is Status.WARN  # critical, but pending: a warning sign only
+        m = state.metrics
+        assert m["firing"] == 1 and m["silenced"] == 0  # the info alert; pending apart
+        (pending,) = [a for a in m["alerts"] if a["state"] == "pending"]
+        assert pending["alertname"] == "RedisMemoryHigh" and pending["severity"] == "critical"
+        assert pending["labels"]["instance"] == "cache-1"
+        assert pending["labels"]["team"] == "cache"
+        assert pending["instance"] == "cache-1" and pending["starts_at"]
+        assert pending["summary"] == "cache-1 memory above 85%"
+        assert pending["runbook_url"] == PENDING_RUNBOOK
+        assert pending["runbook_ref"] == "redis.md#redis-memory-high"
+        assert pending["fingerprint"].startswith("pending:")
+        assert [(a.name, a.state.value, a.severity.value) for a in state.alerts] == [
+            ("RedisMemoryHigh", "pending", "crit")]
+        assert state.summary == "1 firing · 1 pending"
+        from panels.cards import alertmanager as card
+
+        assert card(m)[0] == "1 firing · 1 pending"
+        # still pending later: Prometheus' `for` is the clock, not ours
+        state = await watch.poll()
+        assert state.status is Status.WARN and state.alerts[0].state.value == "pending"
+        assert alertmanager.alerts()[0]["labels"]["alertname"] == "DiskFillingUp"
+    finally:
+        await panel.aclose()
+
+
+async def test_matchers_select_pending_alerts_and_an_unread_prometheus_is_said(
+        start_prometheus: StartPrometheus, alertmanager: AlertmanagerServer) -> None:
+    from tests.fixtures.common import free_port
+
+    prom = start_prometheus([], rules=PENDING_RULES)
+    other = AlertmanagerPanel("db", url=alertmanager.url, prometheus_url=prom.url,
+                              matchers=['team="db"'])
+    gone = AlertmanagerPanel("gone", url=alertmanager.url,
+                             prometheus_url=f"http://127.0.0.1:{free_port()}")
+    try:
+        deadline = time.monotonic() + 20
+        while not prom.api("alerts")["alerts"] and time.monotonic() < deadline:
+            await asyncio.sleep(0.3)
+        state = await PanelWatch(other).poll()
+        assert state.metrics["pending"] == 0 and state.status is Status.OK
+        state = await PanelWatch(gone).poll()
+        assert state.status is Status.OK and state.metrics["pending"] is None
+        assert state.summary.startswith("nothing firing · pending unknown: refused")
+    finally:
+        await other.aclose()
+        await gone.aclose()

@@ -247,6 +247,19 @@ class RunbookSession:
         original = self.steps[step].commands[command].code
         return self.edits.get((self.section.ref, step, command), original)
 
+    def shown_code(self, step: int, command: int) -> str:
+        """The command as the pane lists it: values known already (an alert's labels, ones
+        typed before) filled in, so the engineer reads what will run; placeholders with no
+        value yet stay as written. SQL stays as written: its values are bound, not pasted."""
+        code = self.code(step, command)
+        lang = self.steps[step].commands[command].lang
+        if lang == "sql" or not self.values:
+            return code
+        try:
+            return fill_placeholders(code, self.values, lang)
+        except PlaceholderError:  # refused at run time with its reason; listed as written
+            return code
+
     def edited(self, step: int, command: int) -> bool:
         return (self.section.ref, step, command) in self.edits
 

@@ -30,6 +30,8 @@ COLUMNS = (("severity", "severity"), ("alert", "alertname"), ("state", "state"),
 SILENCE_COLUMNS = (("id", "id"), ("state", "state"), ("ends", "ends"),
                    ("by", "created_by"), ("matchers", "matchers"), ("comment", "comment"))
 SEVERITY_STYLE = {0: "bold red", 1: "yellow", 2: ""}
+#: firing plain, pending (Prometheus, inside its `for`) in italics: what may page next
+STATE_STYLE = {"active": "", "pending": "italic"}
 _FRACTION = re.compile(r"(\.\d{6})\d+")
 
 
@@ -117,6 +119,8 @@ class AlertmanagerScreen(DrillDownScreen):
         m = state.metrics
         shown = [a for a in self.alerts() if matches_filter(a, self.filter_text)]
         head = f"{m.get('firing', '–')} firing · {m.get('silenced', '–')} silenced"
+        if "pending" in m:  # only with a prometheus_url: None when Prometheus is unread
+            head += f" · {'–' if m['pending'] is None else m['pending']} pending"
         if self.filter_text:
             head += f" · filter {self.filter_text!r}: {len(shown)} shown"
         self.query_one("#am-figures", Label).update(head)
@@ -129,7 +133,7 @@ class AlertmanagerScreen(DrillDownScreen):
                 cell(a.get("severity") or "–", (rank, a.get("alertname"), a.get("instance")),
                      style=SEVERITY_STYLE[rank]),
                 cell(a.get("alertname")),
-                cell(a.get("state"), style="dim" if a.get("state") != "active" else ""),
+                cell(a.get("state"), style=STATE_STYLE.get(str(a.get("state")), "dim")),
                 cell(a.get("instance") or None), cell(duration(age), age),
                 cell(" ".join((a.get("summary") or "").split()) or None),
             ]

@@ -178,7 +178,8 @@ class RunbookPane(Vertical):
         states = list(self.states.values())
         views: list[StepView] = []
         for i, step in enumerate(session.steps):
-            commands = tuple(session.mask(session.code(i, n)) for n in range(len(step.commands)))
+            commands = tuple(session.mask(session.shown_code(i, n))
+                             for n in range(len(step.commands)))
             figures = live_figures(step.text, states, prefer) if step.checklist else ""
             views.append(StepView(
                 number=i + 1, step=step, record=session.record(i), commands=commands,
