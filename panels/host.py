@@ -42,11 +42,12 @@ class DiskUsage:
 @dataclass(frozen=True)
 class HostSample:
     disks: tuple[DiskUsage, ...]
-    memory_used_pct: float
-    cpu_pct: float
-    load1: float
-    swap_used_pct: float
-    uptime_s: float
+    # None where a Prometheus-read host (panels.host_prom) has no such series
+    memory_used_pct: float | None
+    cpu_pct: float | None
+    load1: float | None
+    swap_used_pct: float | None
+    uptime_s: float | None
 
 
 def _disk(mount: str) -> DiskUsage:
@@ -71,10 +72,20 @@ def _busy_total(times: Any) -> tuple[float, float]:
 
 
 class HostPanel(Panel[HostSample]):
-    """The machine opsdash runs on."""
+    """The machine opsdash runs on; with `prometheus_url` and `instance`, any host."""
 
     kind: ClassVar[str] = "host"
     series_key: ClassVar[str | None] = "cpu_pct"
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> HostPanel:
+        """`[[host]]` entries reading a node_exporter through Prometheus are the same kind
+        (one card, one drill-down, one set of rules), built by panels.host_prom, which is
+        imported only then so the local panel never loads httpx."""
+        if cls is HostPanel and kwargs.get("prometheus_url") is not None:
+            from panels.host_prom import HostPromPanel
+
+            return super().__new__(HostPromPanel)
+        return super().__new__(cls)
 
     def __init__(
         self,
@@ -125,15 +136,15 @@ class HostPanel(Panel[HostSample]):
             "disks": [asdict(d) for d in sample.disks],
             "memory_used_pct": sample.memory_used_pct,
             "cpu_pct": sample.cpu_pct,
-            "load1": round(sample.load1, 2),
+            "load1": None if sample.load1 is None else round(sample.load1, 2),
             "swap_used_pct": sample.swap_used_pct,
-            "uptime_s": round(sample.uptime_s),
+            "uptime_s": None if sample.uptime_s is None else round(sample.uptime_s),
         }
 
     def conditions(self, sample: HostSample) -> list[Condition]:
         conds = [self._disk_full(d) for d in sample.disks if d.error is None]
         memory = self.rule("MemoryHigh")
-        if memory.threshold is not None:
+        if memory.threshold is not None and sample.memory_used_pct is not None:
             conds.append(Condition("MemoryHigh", sample.memory_used_pct / 100 > memory.threshold,
                                    memory.severity,
                                    f"memory {sample.memory_used_pct:.0f}% used"))
@@ -164,5 +175,9 @@ class HostPanel(Panel[HostSample]):
         disks = []
         for d in sample.disks:
             disks.append(f"{d.mount} {d.error}" if d.error else f"{d.mount} {d.used_pct:.0f}%")
-        return " · ".join([f"cpu {sample.cpu_pct:.0f}%", f"mem {sample.memory_used_pct:.0f}%",
-                           f"load {sample.load1:.2f}", *disks])
+        def fmt(value: float | None, spec: str) -> str:
+            return "–" if value is None else format(value, spec)
+
+        return " · ".join([f"cpu {fmt(sample.cpu_pct, '.0f')}%",
+                           f"mem {fmt(sample.memory_used_pct, '.0f')}%",
+                           f"load {fmt(sample.load1, '.2f')}", *disks])

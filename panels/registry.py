@@ -119,6 +119,9 @@ class PanelKind:
     one_of: tuple[str, ...] = ()
     #: one table (`[host]`) rather than an array of tables (`[[health]]`)
     single: bool = False
+    #: key -> the key it needs beside it (a Prometheus URL means nothing without the
+    #: instance to ask it about, nor `job` without a Prometheus to filter)
+    needs: tuple[tuple[str, str], ...] = ()
     #: options whose host names a panel when the config gives no `name`
     name_from: tuple[str, ...] = ()
     #: "module:function" turning metrics into a card's two lines (no network clients there)
@@ -180,7 +183,12 @@ KINDS: dict[str, PanelKind] = {
                       per="maxmemory_bytes"),
                 Chart("queues.*", "queue", alert="TaskQueueStuck"))),
     "host": PanelKind(
-        "panels.host:HostPanel", {"mounts": Option(list, items=_STRINGS)}, single=True,
+        "panels.host:HostPanel",
+        {"mounts": Option(list, items=_STRINGS), "prometheus_url": Option(str, schemes=_HTTP),
+         "instance": Option(str), "job": Option(str), "headers": Option(dict)},
+        single=True, name_from=("instance",),
+        needs=(("prometheus_url", "instance"), ("instance", "prometheus_url"),
+               ("job", "prometheus_url"), ("headers", "prometheus_url")),
         card="panels.cards:host", alerts=("DiskFull", "MemoryHigh"),
         charts=(Chart("memory_used_pct", "memory", "%", alert="MemoryHigh", scale=100.0),
                 Chart("cpu_pct", "cpu", "%"))),

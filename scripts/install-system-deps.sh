@@ -11,6 +11,7 @@ have dockerd || need+=(docker.io)
 [ -x /bin/busybox ] || need+=(busybox-static)
 have prometheus || need+=(prometheus)
 have prometheus-alertmanager || need+=(prometheus-alertmanager)
+have prometheus-node-exporter || need+=(prometheus-node-exporter)
 have tmux || need+=(tmux)
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "installing Debian packages: ${need[*]}"

@@ -403,6 +403,59 @@ def test_single_tables_are_also_accepted_as_arrays(tmp_path: Path) -> None:
         [("host", ("/",)), ("tmp", ("/tmp",))]
 
 
+def test_host_tables_with_prometheus_url_and_instance_are_other_hosts(tmp_path: Path) -> None:
+    """`[host]` stays this machine; `[[host]]` entries may each name a node_exporter."""
+    path = write(tmp_path, """
+        [[host]]
+        mounts = ["/"]
+        [[host]]
+        prometheus_url = "http://prom.internal:9090"
+        instance = "db1:9100"
+        [[host]]
+        name = "web1"
+        prometheus_url = "https://prom.internal/"
+        instance = "web1:9100"
+        job = "node"
+        mounts = ["/", "/var"]
+        headers = { Authorization = "Bearer t" }
+    """)
+    panels = load_config(path).panels
+    assert [(s.name, s.options) for s in panels] == [
+        ("host", {"mounts": ("/",)}),
+        ("db1:9100", {"prometheus_url": "http://prom.internal:9090", "instance": "db1:9100"}),
+        ("web1", {"prometheus_url": "https://prom.internal/", "instance": "web1:9100",
+                  "job": "node", "mounts": ("/", "/var"),
+                  "headers": {"Authorization": "Bearer t"}}),
+    ]
+
+
+@pytest.mark.parametrize(("table", "expected"), [
+    ('prometheus_url = "http://prom:9090"',
+     '1: [[host]] #1: missing required key "instance" ("prometheus_url" needs it)'),
+    ('instance = "db1:9100"',
+     '1: [[host]] #1: missing required key "prometheus_url" ("instance" needs it)'),
+    ('job = "node"', '1: [[host]] #1: missing required key "prometheus_url" ("job" needs it)'),
+    ('prometheus_url = "ftp://prom"\ninstance = "db1:9100"',
+     "2: [[host]] #1 \"prometheus_url\": unsupported scheme 'ftp' in 'ftp://prom' "
+     "(expected http, https)"),
+])
+def test_a_host_read_through_prometheus_needs_both_url_and_instance(
+        tmp_path: Path, table: str, expected: str) -> None:
+    assert config_error(tmp_path, f"[[host]]\n{table}\n") == expected
+
+
+def test_a_single_host_table_may_also_be_read_through_prometheus(tmp_path: Path) -> None:
+    path = write(tmp_path, """
+        [host]
+        prometheus_url = "http://prom:9090"
+        instance = "db1:9100"
+    """)
+    [spec] = load_config(path).panels
+    assert spec.name == "db1:9100"
+    [panel] = build_panels(load_config(path))
+    assert type(panel).__name__ == "HostPromPanel" and panel.target == "db1:9100 via http://prom:9090"
+
+
 def test_the_sample_config_loads_with_every_kind() -> None:
     sample = Path(__file__).parent.parent / "examples" / "opsdash.toml"
     config = load_config(sample)

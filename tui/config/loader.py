@@ -583,6 +583,9 @@ class _Loader:
                 self.fail(path, f"missing required key \"{key}\"")
         if spec.one_of and not any(key in table for key in spec.one_of):
             self.fail(path, "needs " + " or ".join(f"\"{k}\"" for k in spec.one_of))
+        for key, needed in spec.needs:
+            if key in table and needed not in table:
+                self.fail(path, f"missing required key \"{needed}\" (\"{key}\" needs it)")
 
         options: dict[str, Any] = {}
         for key, value in table.items():
@@ -654,6 +657,8 @@ class _Loader:
     def default_name(kind: str, options: Mapping[str, Any]) -> str:
         for key in KINDS[kind].name_from:
             value = options.get(key)
+            if isinstance(value, str) and KINDS[kind].options[key].schemes is None:
+                return value  # already a name, e.g. an instance "db1:9100"
             if isinstance(value, str):
                 host = _host_of(value)
                 if host:
