@@ -77,16 +77,6 @@ class HostPanel(Panel[HostSample]):
     kind: ClassVar[str] = "host"
     series_key: ClassVar[str | None] = "cpu_pct"
 
-    def __new__(cls, *args: Any, **kwargs: Any) -> HostPanel:
-        """`[[host]]` entries reading a node_exporter through Prometheus are the same kind
-        (one card, one drill-down, one set of rules), built by panels.host_prom, which is
-        imported only then so the local panel never loads httpx."""
-        if cls is HostPanel and kwargs.get("prometheus_url") is not None:
-            from panels.host_prom import HostPromPanel
-
-            return super().__new__(HostPromPanel)
-        return super().__new__(cls)
-
     def __init__(
         self,
         name: str = "host",

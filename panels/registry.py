@@ -126,12 +126,20 @@ class PanelKind:
     name_from: tuple[str, ...] = ()
     #: "module:function" turning metrics into a card's two lines (no network clients there)
     card: str = "panels.cards:summary_only"
+    #: (option, "module:Class"): the class to build when that option is set
+    variants: tuple[tuple[str, str], ...] = ()
     #: the canonical alerts this kind raises (their defaults are in panels.alerts)
     alerts: tuple[str, ...] = ()
     #: what a card charts over time when it has room, most telling first
     charts: tuple[Chart, ...] = ()
 
-    def load(self) -> type[Panel[Any]]:
+    def load(self, options: Mapping[str, Any] | None = None) -> type[Panel[Any]]:
+        """The kind's class; a variant's when its option is given (a `[[host]]` reading a
+        node_exporter through Prometheus is panels.host_prom, imported only then)."""
+        for option, path in self.variants:
+            if options and options.get(option) is not None:
+                variant: type[Panel[Any]] = _load(path)
+                return variant
         loaded: type[Panel[Any]] = _load(self.path)
         return loaded
 
@@ -189,6 +197,7 @@ KINDS: dict[str, PanelKind] = {
         single=True, name_from=("instance",),
         needs=(("prometheus_url", "instance"), ("instance", "prometheus_url"),
                ("job", "prometheus_url"), ("headers", "prometheus_url")),
+        variants=(("prometheus_url", "panels.host_prom:HostPromPanel"),),
         card="panels.cards:host", alerts=("DiskFull", "MemoryHigh"),
         charts=(Chart("memory_used_pct", "memory", "%", alert="MemoryHigh", scale=100.0),
                 Chart("cpu_pct", "cpu", "%"))),

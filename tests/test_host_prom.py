@@ -52,9 +52,9 @@ async def _poll_until(panel: HostPanel, ready: str, timeout: float = 20.0) -> Pa
 async def test_a_node_exporter_target_reads_as_this_machine_does(
         scraped_node: tuple[PrometheusServer, NodeExporter]) -> None:
     prom, node = scraped_node
-    panel = HostPanel("node", prometheus_url=prom.url, instance=node.instance, mounts=["/"],
+    panel = HostPromPanel("node", prometheus_url=prom.url, instance=node.instance, mounts=["/"],
                       rules=NEVER_FULL)
-    assert isinstance(panel, HostPromPanel)  # the same kind, built for Prometheus
+    assert panel.kind == "host"  # the same kind, built for Prometheus
     state = await _poll_until(panel, "cpu_pct")
     vfs = os.statvfs("/")
     load1 = os.getloadavg()[0]
@@ -85,7 +85,7 @@ async def test_the_disk_and_memory_rules_judge_a_remote_host_too(
     prom, node = scraped_node
     always = {"DiskFull": AlertRule(1.01, 0.0, Severity.CRIT),
               "MemoryHigh": AlertRule(0.0, 0.0, Severity.WARN)}
-    state = await _poll_until(HostPanel(prometheus_url=prom.url, instance=node.instance,
+    state = await _poll_until(HostPromPanel(prometheus_url=prom.url, instance=node.instance,
                                         rules=always), "memory_used_pct")
     assert state.status is Status.CRIT, state.summary
     # no mounts given: every real disk, memory filesystems left out
@@ -96,7 +96,7 @@ async def test_the_disk_and_memory_rules_judge_a_remote_host_too(
 
 async def test_an_instance_prometheus_never_scraped_is_unknown_with_the_reason(
         prometheus_api: PrometheusServer) -> None:
-    panel = HostPanel(prometheus_url=prometheus_api.url, instance="nowhere:9100")
+    panel = HostPromPanel(prometheus_url=prometheus_api.url, instance="nowhere:9100")
     state = await PanelWatch(panel).poll()
     await panel.aclose()
     assert state.status is Status.UNKNOWN
@@ -104,7 +104,7 @@ async def test_an_instance_prometheus_never_scraped_is_unknown_with_the_reason(
 
 
 async def test_an_unreachable_prometheus_is_crit_with_its_error_class() -> None:
-    panel = HostPanel(prometheus_url=f"http://127.0.0.1:{free_port()}", instance="db1:9100")
+    panel = HostPromPanel(prometheus_url=f"http://127.0.0.1:{free_port()}", instance="db1:9100")
     state = await PanelWatch(panel).poll()
     await panel.aclose()
     assert state.status is Status.CRIT

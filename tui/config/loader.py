@@ -95,7 +95,7 @@ def build_panels(config: Config) -> list[Panel[Any]]:
     for spec in config.panels:
         where = spec.where or f"[{spec.kind}] {spec.name!r}"
         try:
-            cls = KINDS[spec.kind].load()
+            cls = KINDS[spec.kind].load(spec.options)
         except (ImportError, AttributeError) as exc:
             raise ConfigError(f"{where}: panel kind {spec.kind!r} is not available "
                               f"({type(exc).__name__}: {exc})") from None
