@@ -115,18 +115,30 @@ def _pair_runs(events: list[dict[str, Any]]) -> tuple[dict[int, dict[str, Any]],
     return finished, outputs
 
 
+def _event_line(e: dict[str, Any], when: str) -> str | None:
+    """The one line an alert, a status change or a recovery takes in any timeline."""
+    kind = e.get("type")
+    if kind == "alert":
+        return (f"- {when} alert **{e.get('name')}** {e.get('state')}"
+                + (f" ({e.get('panel')})" if e.get("panel") else ""))
+    if kind == "status":
+        old = e.get("from") or "start"
+        return f"- {when} panel **{e.get('panel')}** {old} → {e.get('to')}"
+    if kind == "recovered":
+        names = ", ".join(e.get("alerts") or [])
+        return f"- {when} **recovered**" + (f": {names}" if names else "")
+    return None
+
+
 def _step_lines(incident: Incident) -> list[str]:
     lines: list[str] = []
     finished, outputs = _pair_runs(incident.events)
     for i, e in enumerate(incident.events):
         kind = e.get("type")
         when = clock(_ts(e))
-        if kind == "alert":
-            lines.append(f"- {when} alert **{e.get('name')}** {e.get('state')}"
-                         + (f" ({e.get('panel')})" if e.get("panel") else ""))
-        elif kind == "status":
-            old = e.get("from") or "start"
-            lines.append(f"- {when} panel **{e.get('panel')}** {old} → {e.get('to')}")
+        plain = _event_line(e, when)
+        if plain is not None:
+            lines.append(plain)
         elif kind == "step_started":
             command = mask_secrets(str(e.get("command", "")))
             who = f"{e.get('user', '?')}@{e.get('host', '?')}"
@@ -151,9 +163,6 @@ def _step_lines(incident: Incident) -> list[str]:
                 lines.append("  ```text")
                 lines.extend(f"  {mask_secrets(str(ln))}" for ln in out["tail"][-10:])
                 lines.append("  ```")
-        elif kind == "recovered":
-            names = ", ".join(e.get("alerts") or [])
-            lines.append(f"- {when} **recovered**" + (f": {names}" if names else ""))
     return lines
 
 
@@ -171,12 +180,9 @@ def _timeline(inc: RecordedIncident) -> list[str]:
     for e in inc.events:
         kind = e.get("type")
         when = clock(_ts(e))
-        if kind == "alert":
-            lines.append(f"- {when} alert **{e.get('name')}** {e.get('state')}"
-                         + (f" ({e.get('panel')})" if e.get("panel") else ""))
-        elif kind == "status":
-            old = e.get("from") or "start"
-            lines.append(f"- {when} panel **{e.get('panel')}** {old} → {e.get('to')}")
+        plain = _event_line(e, when)
+        if plain is not None:
+            lines.append(plain)
         elif kind == "step_started":
             run = steps.get((str(e.get("ref", "")), int(e.get("step") or 0), _ts(e)))
             if run is None:
@@ -202,9 +208,6 @@ def _timeline(inc: RecordedIncident) -> list[str]:
                 lines.append("  ```text")
                 lines.extend(f"  {ln}" for ln in run.tail[-10:])
                 lines.append("  ```")
-        elif kind == "recovered":
-            names = ", ".join(e.get("alerts") or [])
-            lines.append(f"- {when} **recovered**" + (f": {names}" if names else ""))
         elif kind == "incident" and e.get("state") == "closed":
             lines.append(f"- {when} incident closed: every alert stayed resolved")
     return lines
