@@ -47,7 +47,7 @@ from pathlib import Path
 import psutil
 import pyte
 
-from benchmarks.bench_ui import OPSDASH, ROOT, _config, _free_port
+from benchmarks.bench_ui import OPSDASH, ROOT, _config, _free_port, collect_alone
 from benchmarks.profile_buckets import print_profile
 
 GLANCES_VERSION = "4.5.8"
@@ -56,6 +56,9 @@ COLS, ROWS = 200, 50
 WARMUP_S = float(os.environ.get("BENCH_WARMUP", "8"))
 WINDOW_S = float(os.environ.get("BENCH_WINDOW", "20"))
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
+#: which parts run: BENCH_PARTS=profile,incident skips the side-by-side runs
+PARTS = set(os.environ.get("BENCH_PARTS", "compare,profile,incident").split(","))
+PROFILE_WARMUP_S = float(os.environ.get("BENCH_PROFILE_WARMUP", "20"))
 FRAME_ROWS = 10
 QUEUE_ITEMS = 50
 
@@ -254,7 +257,9 @@ def _profile(tmp: Path, config: Path, env: dict[str, str]) -> None:
     pane = Pane(tmp, "profile", argv, {**env, "PYTHONPATH": str(ROOT)})
     try:
         pane.first_frame()
-        time.sleep(max(0.0, pane.started + WARMUP_S - time.perf_counter()))
+        # cProfile slows start-up: the lazy imports (clients, anyio, TLS contexts) must be
+        # over before the window, or they pass for steady-state work
+        time.sleep(max(0.0, pane.started + PROFILE_WARMUP_S - time.perf_counter()))
         pane.proc.send_signal(signal.SIGUSR1)
         cpu, _, _ = pane.window(WINDOW_S)
         pane.proc.send_signal(signal.SIGUSR2)
@@ -265,11 +270,14 @@ def _profile(tmp: Path, config: Path, env: dict[str, str]) -> None:
         count = int(done.read_text())
     finally:
         pane.close()
+    if os.environ.get("BENCH_KEEP"):
+        for i in range(count):  # the raw pstats files, one per thread
+            shutil.copy(f"{prefix}.{i}", os.environ["BENCH_KEEP"])
     # each file is a pstats dump (a marshalled stats dict): Stats adds them up
     stats = pstats.Stats(*(f"{prefix}.{i}" for i in range(count)))
     print(f"profile of opsdash's steady state: cProfile in {count} threads (CPU-time clock) "
-          f"over a {WINDOW_S:.0f} s window after {WARMUP_S:.0f} s; the profiled process used "
-          f"{cpu:.2f}% of one core (cProfile's overhead included)")
+          f"over a {WINDOW_S:.0f} s window after {PROFILE_WARMUP_S:.0f} s; the profiled "
+          f"process used {cpu:.2f}% of one core (cProfile's overhead included)")
     print_profile(stats, WINDOW_S)
 
 
@@ -340,18 +348,24 @@ def main() -> None:
                   f"{WINDOW_S:.0f} s windows; load average at start "
                   f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores",
                   flush=True)
-            ours: list[Run] = []
-            theirs: list[Run] = []
-            for i in range(RUNS):
-                ours.append(_measure(tmp, f"o{i}", [str(OPSDASH), "--config", str(config)],
-                                     env))
-                theirs.append(_measure(tmp, f"g{i}", [str(glances), "-t", "1"], env))
-            _table(ours, theirs)
-            end = os.getloadavg()
-            print(f"  load average at the end {end[0]:.2f} {end[1]:.2f} {end[2]:.2f}",
-                  flush=True)
-            _profile(tmp, config, env)
-            _incident(tmp, service.url, redis.url, env)
+            if "compare" in PARTS:
+                ours: list[Run] = []
+                theirs: list[Run] = []
+                for i in range(RUNS):
+                    ours.append(_measure(tmp, f"o{i}",
+                                         [str(OPSDASH), "--config", str(config)], env))
+                    theirs.append(_measure(tmp, f"g{i}", [str(glances), "-t", "1"], env))
+                _table(ours, theirs)
+                alone = collect_alone(config, WINDOW_S)
+                print(f"  of which collecting alone (the same panels polled at 1 s without "
+                      f"Textual, own interpreter, {WINDOW_S:.0f} s): cpu {alone:.2f}% of one core")
+                end = os.getloadavg()
+                print(f"  load average at the end {end[0]:.2f} {end[1]:.2f} {end[2]:.2f}",
+                      flush=True)
+            if "profile" in PARTS:
+                _profile(tmp, config, env)
+            if "incident" in PARTS:
+                _incident(tmp, service.url, redis.url, env)
         finally:
             stop.set()
             service.stop()

@@ -50,7 +50,7 @@ def _dump(prefix: str) -> None:
         profiles = list(_PROFILES)
     for i, profile in enumerate(profiles):
         profile.snapshot_stats()  # no disable(): that would act on this thread, not its owner
-        Path(f"{prefix}.{i}").write_bytes(marshal.dumps(profile.stats))  # type: ignore[attr-defined]
+        Path(f"{prefix}.{i}").write_bytes(marshal.dumps(profile.stats))
     Path(f"{prefix}.done").write_text(str(len(profiles)))
 
 
