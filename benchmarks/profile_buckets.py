@@ -5,7 +5,8 @@ redis-py, opsdash's panel modules...). Otherwise (builtins, the stdlib's socket/
 asyncio) it is passed up the caller edges cProfile recorded, in proportion to each edge's
 time, until a bucketed frame takes it: the innermost known frame wins, so a socket send
 made by httpcore counts as HTTP. asyncio is the fallback: time whose callers reach the
-loop's top without meeting a known frame is the scheduler's (loop overhead).
+loop's top without meeting a known frame is the scheduler's (loop overhead). Module
+bodies and the import machinery are "imports": lazy imports still running in the window.
 """
 
 from __future__ import annotations
@@ -48,12 +49,14 @@ OWN: tuple[tuple[str, str], ...] = (
 LOOP = ("/asyncio/", "/selectors.py", "/uvloop/")
 
 ORDER = ("render", "HTTP", "metrics parsing", "Redis", "psutil", "Docker", "Postgres",
-         "scheduler", "opsdash logic", "other")
+         "scheduler", "opsdash logic", "imports", "other")
 
 
 def bucket_of(func: Func) -> str | None:
     """The bucket a function's file belongs to, or None (builtins, the rest of the stdlib)."""
     path = func[0]
+    if func[2] == "<module>" or path.startswith("<frozen importlib"):
+        return "imports"  # a module body or the import machinery: start-up's leftovers
     root = f"{ROOT}/"
     if path.startswith(root) and "/site-packages/" not in path:  # the venv lives in ROOT
         rel = path[len(root):]
