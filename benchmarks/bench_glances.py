@@ -11,8 +11,9 @@ Postgres nobody listens on); glances 4.5.8 (from PyPI, in its own venv `.venv-be
 watches the host.
 
 - first paint: spawn to the first frame, the same rule for both: the first moment the
-  pane's bytes, fed to a 200x50 VT emulator (pyte), show at least FRAME_ROWS non-blank
-  rows; a banner line or a cleared screen is not a frame.
+  pane's bytes, fed to a 200x50 VT emulator (pyte), show at least FRAME_ROWS (10)
+  non-blank rows; a banner line, a lone header or a cleared screen is not a frame. The
+  first non-blank row's time is printed too, for reference.
 - steady state: WARMUP_S after spawn, a WINDOW_S window: CPU % of one core from psutil
   cpu_times of the process tree (reaped children included), RSS of the tree (max of a
   0.5 s sampling), terminal bytes/s (pipe-pane). RUNS runs each, interleaved o g o g o g;
@@ -22,7 +23,7 @@ watches the host.
   stack attribution; its CPU % is printed too (cProfile's own overhead included).
 - incident on screen: a health target answering 500 fires ServiceDown, `r` opens the
   runbook pane and Enter runs a step printing a line every 100 ms; CPU % and bytes/s
-  over a window while it streams.
+  over a SIDE_S (10 s) window while it streams.
 
 Prints figures; asserts nothing.
 """
@@ -58,6 +59,8 @@ WINDOW_S = float(os.environ.get("BENCH_WINDOW", "20"))
 RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 #: which parts run: BENCH_PARTS=profile,incident skips the side-by-side runs
 PARTS = set(os.environ.get("BENCH_PARTS", "compare,profile,incident").split(","))
+#: the incident's and the panels-alone windows: shorter, so `make bench` stays near 6 min
+SIDE_S = float(os.environ.get("BENCH_SIDE_WINDOW", "10"))
 PROFILE_WARMUP_S = float(os.environ.get("BENCH_PROFILE_WARMUP", "20"))
 FRAME_ROWS = 10
 QUEUE_ITEMS = 50
@@ -92,6 +95,7 @@ class Run:
     """One program's figures from one run."""
 
     paint_ms: float
+    text_ms: float
     cpu: float
     rss_mib: float
     kbps: float
@@ -126,6 +130,7 @@ class Pane:
         screen = pyte.Screen(COLS, ROWS)
         stream = pyte.ByteStream(screen)
         seen = 0
+        self.first_text_ms = 0.0
         deadline = self.started + timeout
         with open(self.out, "rb") as out:
             while time.perf_counter() < deadline:
@@ -134,7 +139,10 @@ class Pane:
                     now = time.perf_counter()
                     seen += len(chunk)
                     stream.feed(chunk)
-                    if sum(1 for line in screen.display if line.strip()) >= FRAME_ROWS:
+                    rows = sum(1 for line in screen.display if line.strip())
+                    if rows and not self.first_text_ms:
+                        self.first_text_ms = (now - self.started) * 1000
+                    if rows >= FRAME_ROWS:
                         return (now - self.started) * 1000
                 else:
                     time.sleep(0.002)
@@ -216,7 +224,7 @@ def _measure(tmp: Path, name: str, argv: list[str], env: dict[str, str]) -> Run:
         cpu, rss, kbps = pane.window(WINDOW_S)
     finally:
         pane.close()
-    return Run(paint, cpu, rss, kbps)
+    return Run(paint, pane.first_text_ms, cpu, rss, kbps)
 
 
 def _env(tmp: Path) -> dict[str, str]:
@@ -231,6 +239,7 @@ def _median(runs: list[Run], field: Callable[[Run], float]) -> float:
 
 def _table(ours: list[Run], theirs: list[Run]) -> None:
     rows = [("first paint (ms)", lambda r: r.paint_ms, "<= 1.1x, < 400 ms", 1.1),
+            ("  first text, any row (ms)", lambda r: r.text_ms, "(for reference)", None),
             ("steady CPU (% of one core)", lambda r: r.cpu, "<= 0.75x", 0.75),
             ("RSS max (MiB)", lambda r: r.rss_mib, "< 60 MiB", None),
             ("terminal output (KB/s)", lambda r: r.kbps, "< 10 KB/s", None)]
@@ -244,6 +253,8 @@ def _table(ours: list[Run], theirs: list[Run]) -> None:
             verdict = " met" if o < 60 else " MISSED"
         if label.startswith("terminal"):
             verdict = " met" if o < 10 else " MISSED"
+        if label.startswith(" "):
+            verdict = ""
         runs_o = " ".join(f"{field(r):7.2f}" for r in ours)
         runs_g = " ".join(f"{field(r):7.2f}" for r in theirs)
         print(f"  {label:28} {runs_o:>24} {runs_g:>24} {o:8.2f} {g:8.2f} {ratio:6.2f}  "
@@ -298,12 +309,12 @@ def _incident(tmp: Path, http_url: str, redis_url: str, env: dict[str, str]) -> 
         pane.wait_for("Run step")
         pane.keys("Enter")
         pane.wait_for("tick 3:")
-        cpu, rss, kbps = pane.window(WINDOW_S)
+        cpu, rss, kbps = pane.window(SIDE_S)
         shown = "tick " in pane.screen()
     finally:
         pane.close()
     print(f"incident on screen (ServiceDown firing, runbook pane open, a step printing a line "
-          f"every 100 ms; {WINDOW_S:.0f} s): cpu {cpu:.2f}% of one core, rss max {rss:.1f} MiB, "
+          f"every 100 ms; {SIDE_S:.0f} s): cpu {cpu:.2f}% of one core, rss max {rss:.1f} MiB, "
           f"output {kbps:.2f} KB/s (budget < 10); step output still on screen at the end: "
           f"{'yes' if shown else 'no'}")
 
@@ -357,9 +368,9 @@ def main() -> None:
                                          [str(OPSDASH), "--config", str(config)], env))
                     theirs.append(_measure(tmp, f"g{i}", [str(glances), "-t", "1"], env))
                 _table(ours, theirs)
-                alone = collect_alone(config, WINDOW_S)
+                alone = collect_alone(config, SIDE_S)
                 print(f"  of which collecting alone (the same panels polled at 1 s without "
-                      f"Textual, own interpreter, {WINDOW_S:.0f} s): cpu {alone:.2f}% of one core")
+                      f"Textual, own interpreter, {SIDE_S:.0f} s): cpu {alone:.2f}% of one core")
                 end = os.getloadavg()
                 print(f"  load average at the end {end[0]:.2f} {end[1]:.2f} {end[2]:.2f}",
                       flush=True)
