@@ -19,8 +19,9 @@ watches the host.
   0.5 s sampling), terminal bytes/s (pipe-pane). RUNS runs each, interleaved o g o g o g;
   medians and ratios printed beside DESIGN.md's targets.
 - profile: one more opsdash run under benchmarks/profile_child.py (cProfile in every
-  thread, CPU-time clock) over the same window, split into buckets by file path with
-  stack attribution; its CPU % is printed too (cProfile's own overhead included).
+  thread, CPU-time clock) over a WINDOW_S window starting PROFILE_WARMUP_S (15 s) after
+  its first frame, split into buckets by file path with stack attribution
+  (profile_buckets.py); its CPU % is printed too (cProfile's own overhead included).
 - incident on screen: a health target answering 500 fires ServiceDown, `r` opens the
   runbook pane and Enter runs a step printing a line every 100 ms; CPU % and bytes/s
   over a SIDE_S (10 s) window while it streams.
@@ -30,6 +31,7 @@ Prints figures; asserts nothing.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pstats
 import shlex
@@ -44,12 +46,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psutil
 import pyte
 
 from benchmarks.bench_ui import OPSDASH, ROOT, _config, _free_port, collect_alone
 from benchmarks.profile_buckets import print_profile
+
+if TYPE_CHECKING:
+    from tests.fixtures.http import HTTPService
 
 GLANCES_VERSION = "4.5.8"
 BENCH_VENV = Path(os.environ.get("BENCH_VENV", ROOT / ".venv-bench"))
@@ -61,7 +67,8 @@ RUNS = int(os.environ.get("BENCH_RUNS", "3"))
 PARTS = set(os.environ.get("BENCH_PARTS", "compare,profile,incident").split(","))
 #: the incident's and the panels-alone windows: shorter, so `make bench` stays near 6 min
 SIDE_S = float(os.environ.get("BENCH_SIDE_WINDOW", "10"))
-PROFILE_WARMUP_S = float(os.environ.get("BENCH_PROFILE_WARMUP", "20"))
+#: the profiled run's warm-up, counted from its first frame
+PROFILE_WARMUP_S = float(os.environ.get("BENCH_PROFILE_WARMUP", "15"))
 FRAME_ROWS = 10
 QUEUE_ITEMS = 50
 
@@ -99,6 +106,11 @@ class Run:
     cpu: float
     rss_mib: float
     kbps: float
+
+
+def _gone_ok() -> contextlib.suppress:
+    """A child may exit between listing and reading it, a pane before its last key."""
+    return contextlib.suppress(psutil.NoSuchProcess, subprocess.CalledProcessError)
 
 
 class Pane:
@@ -206,16 +218,6 @@ class Pane:
                        check=False, timeout=10)
 
 
-class _gone_ok:
-    """A child may exit between listing and reading it; that is not an error."""
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: object, value: object, tb: object) -> bool:
-        return isinstance(value, (psutil.NoSuchProcess, subprocess.CalledProcessError))
-
-
 def _measure(tmp: Path, name: str, argv: list[str], env: dict[str, str]) -> Run:
     pane = Pane(tmp, name, argv, env)
     try:
@@ -268,9 +270,9 @@ def _profile(tmp: Path, config: Path, env: dict[str, str]) -> None:
     pane = Pane(tmp, "profile", argv, {**env, "PYTHONPATH": str(ROOT)})
     try:
         paint = pane.first_frame()
-        # cProfile slows start-up: the lazy imports (clients, anyio, TLS contexts) must be
-        # over before the window, or they pass for steady-state work
-        time.sleep(max(0.0, pane.started + PROFILE_WARMUP_S - time.perf_counter()))
+        # cProfile slows start-up (seconds on a loaded machine): the warm-up counts from the
+        # first frame, so lazy imports and first polls stay out of the steady-state window
+        time.sleep(PROFILE_WARMUP_S)
         pane.proc.send_signal(signal.SIGUSR1)
         cpu, _, _ = pane.window(WINDOW_S)
         pane.proc.send_signal(signal.SIGUSR2)
@@ -287,9 +289,9 @@ def _profile(tmp: Path, config: Path, env: dict[str, str]) -> None:
     # each file is a pstats dump (a marshalled stats dict): Stats adds them up
     stats = pstats.Stats(*(f"{prefix}.{i}" for i in range(count)))
     print(f"profile of opsdash's steady state: cProfile in {count} threads (CPU-time clock) "
-          f"over a {WINDOW_S:.0f} s window after {PROFILE_WARMUP_S:.0f} s; the profiled "
-          f"process used {cpu:.2f}% of one core (cProfile's overhead included; its first "
-          f"paint {paint:.0f} ms)")
+          f"over a {WINDOW_S:.0f} s window {PROFILE_WARMUP_S:.0f} s after its first frame; the "
+          f"profiled process used {cpu:.2f}% of one core (cProfile's overhead included; its "
+          f"first paint {paint:.0f} ms)")
     print_profile(stats, WINDOW_S)
 
 
@@ -319,12 +321,11 @@ def _incident(tmp: Path, http_url: str, redis_url: str, env: dict[str, str]) -> 
           f"{'yes' if shown else 'no'}")
 
 
-def _traffic(service: object, stop: threading.Event) -> None:
-    """The service keeps serving: 20 requests a second, 1 in 20 a 500."""
-    observe = service.observe  # type: ignore[attr-defined]
+def _traffic(service: HTTPService, stop: threading.Event) -> None:
+    """The service keeps serving (20 requests a second, 1 in 20 a 500): rates move."""
     while not stop.wait(0.5):
-        observe(n=9, status=200, seconds=0.04)
-        observe(n=1, status=500, seconds=0.2)
+        service.observe(n=9, status=200, seconds=0.04)
+        service.observe(n=1, status=500, seconds=0.2)
 
 
 def main() -> None:
