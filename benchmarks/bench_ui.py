@@ -3,18 +3,16 @@
 Every measurement runs the app in a fresh interpreter, so one part's imports, caches and
 garbage never flatter or burden another's figures.
 
-1. first paint: `opsdash --config F` under a pty; ms from spawn to the first frame's
-   bytes (the alternate screen entered and the header drawn); median of 3 runs.
-2. steady state: 6 panel kinds / 20 targets at 1 s refresh, real local HTTP services and
-   a real redis-server; CPU % of one core, RSS (at the start and end of the window) and
-   terminal bytes/s over BENCH_SECONDS (default 60) of the console script under a pty.
-3. event-loop lag with 20 health targets that accept and never answer, built from a
+First paint, steady CPU/RSS/bytes and the panels' cost without the UI are measured beside
+glances in bench_glances.py (200x50 tmux panes, interleaved runs); this module keeps:
+
+1. event-loop lag with 20 health targets that accept and never answer, built from a
    config as `opsdash` builds them: the app runs under a pty in its own interpreter and a
    50 ms timer started at mount (before the panels are built, so the build, the clients
    and the first polls are all inside the window) records how late each tick fires;
    max is the longest frame gap. Also which network clients were imported at the first
    frame.
-4. an hour in fast-forward: 3600 polls of 20 panels fed as PanelUpdated; RSS once the
+2. an hour in fast-forward: 3600 polls of 20 panels fed as PanelUpdated; RSS once the
    ten-minute history is full and at the hour, and the points history holds.
 """
 
@@ -25,7 +23,6 @@ import json
 import os
 import pty
 import select
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -36,7 +33,7 @@ import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 OPSDASH = Path(sys.executable).parent / "opsdash"
-SECONDS = float(os.environ.get("BENCH_SECONDS", "60"))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "20"))
 
 
 def _free_port() -> int:
@@ -114,42 +111,12 @@ class PtyApp:
             os.close(self.master)
 
 
-def bench_first_paint_and_steady(tmp: Path, http_url: str, redis_url: str) -> None:
-    config = tmp / "opsdash.toml"
-    config.write_text(_config(http_url, redis_url))
-    paints = []
-    for _ in range(3):
-        app = PtyApp(config)
-        entered = app.wait_for(b"\x1b[?1049h")
-        drawn = app.wait_for(b"opsdash")
-        paints.append((drawn - app.started) * 1000)
-        if _ == 2:
-            break
-        app.quit()
-        del entered
-    print(f"first paint (spawn -> header bytes on the pty), 3 runs: "
-          f"{', '.join(f'{p:.0f}' for p in paints)} ms; median "
-          f"{statistics.median(paints):.0f} ms (budget < 400 ms)")
-    proc = psutil.Process(app.proc.pid)
-    app.read(5.0)  # warm-up: panels built, first polls, traffic's second scrape
-    rss0 = proc.memory_info().rss / 2**20
-    cpu0 = proc.cpu_times()
-    t0 = time.perf_counter()
-    written = app.read(SECONDS)
-    elapsed = time.perf_counter() - t0
-    cpu1 = proc.cpu_times()
-    rss = proc.memory_info().rss / 2**20
-    cpu = (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / elapsed * 100
-    print(f"steady state, 20 targets / 6 kinds at 1 s, {elapsed:.0f} s under a 160x48 pty: "
-          f"cpu {cpu:.2f}% of one core (budget < 3%), rss {rss0:.1f} -> {rss:.1f} MiB "
-          f"(budget < 90, flat), output {written / elapsed / 1000:.2f} KB/s (budget < 10)")
-    print(f"exit code after q: {app.quit()}")
+def collect_alone(config: Path, seconds: float) -> float:
+    """CPU % of one core the panels cost without Textual, in their own interpreter."""
     out = subprocess.run([sys.executable, "-m", "benchmarks.bench_ui", "collect-child",
-                          str(config), str(min(SECONDS, 20.0))],
+                          str(config), str(seconds)],
                          capture_output=True, text=True, check=True, cwd=ROOT)
-    alone = json.loads(out.stdout.strip().splitlines()[-1])
-    print(f"  of which collecting alone (the same 20 targets polled at 1 s by the same panels, "
-          f"no UI, own interpreter): cpu {alone['cpu']:.2f}% of one core")
+    return float(json.loads(out.stdout.strip().splitlines()[-1])["cpu"])
 
 
 def _collect_child(config_path: str, seconds: float) -> dict[str, float]:
@@ -324,22 +291,15 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     # the test bed's servers, imported here only: the measured children never load pytest
     from tests.fixtures.http import HTTPService
-    from tests.fixtures.redis import RedisServer
 
     service = HTTPService()
-    service.route("/readyz", body={"database": {"ok": True}, "jobs": {"ok": True}})
     service.route("/stuck", hang=True)
-    service.observe(n=100, status=200, seconds=0.05)
     with tempfile.TemporaryDirectory(prefix="opsdash-bench-") as tmp:
-        redis = RedisServer(Path(tmp), _free_port())
-        redis.start()
         try:
-            bench_first_paint_and_steady(Path(tmp), service.url, redis.url)
             bench_lag(Path(tmp), service.url)
             bench_hour()
         finally:
             service.stop()
-            redis.stop()
 
 
 if __name__ == "__main__":
