@@ -313,18 +313,20 @@ class OpsdashApp(App[int]):
         with self.batch_update():
             for state in updates.values():
                 card = self._card_of.get(state.panel_id)
+                changed = False
                 if isinstance(card, PanelCard):
-                    card.take(state, self.history.recent(state.panel_id,
-                                                         n=PanelCard.SPARK_POINTS),
-                              self.charts(state))
+                    changed = card.take(state, self.history.recent(
+                        state.panel_id, n=PanelCard.SPARK_POINTS), self.charts(state))
                 elif isinstance(card, GroupCard):
-                    card.take(state)  # ten members: its lines are worked out once
-                if card is not None:
+                    changed = card.take(state)  # ten members: its lines worked out once
+                if card is not None and changed:  # unchanged: no keys, no repaint at all
                     touched[card.panel_id] = card
                 self.feed.publish(state)
             for card in touched.values():
                 card.repaint_changed()
             self.refresh_header()
+            # the clock joins this frame: its own timer then rarely finds a second to draw
+            self.query_one(DashHeader).tick()
 
     def charts(self, state: PanelState) -> ChartSource:
         """The card's charts from history, read only if the card has room to draw them."""
