@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import signal
 import socket
 import time
@@ -35,18 +36,18 @@ from tui.dashboard.feed import PanelFeed
 from tui.dashboard.history import History
 from tui.dashboard.messages import DrillDown, PanelsFailed, PanelsStarted, PanelUpdated
 from tui.dashboard.runbook_dock import RunbookDock
-from tui.dashboard.scheduler import Scheduler, StatusHook
 from tui.dashboard.widgets.card import CardBase, ChartSource, PanelCard
 from tui.dashboard.widgets.chart import charts_for
 from tui.dashboard.widgets.footer import DashFooter
 from tui.dashboard.widgets.grid import CardGrid
 from tui.dashboard.widgets.group_card import GroupCard
 from tui.dashboard.widgets.header import DashHeader
-from tui.incident.record import IncidentRecord
 
 if TYPE_CHECKING:
     from tui.dashboard.demo_faults import DemoFaults
+    from tui.dashboard.scheduler import Scheduler, StatusHook
     from tui.demo.service import DemoService
+    from tui.incident.record import IncidentRecord
     from tui.incident.recording import Recorder
 
 #: signals that end the dashboard; each ends a running step first (SIGHUP: the SSH link
@@ -215,6 +216,9 @@ class OpsdashApp(App[int]):
 
     def _first_frame(self) -> None:
         self.first_paint_at = time.perf_counter()
+        if not gc.isenabled():  # `opsdash` held collection off for start-up (tui.cli)
+            gc.freeze()  # what start-up built stays: never scanned by a collection again
+            gc.enable()
         if self.autostart:
             self.start_panels()
 
@@ -272,6 +276,10 @@ class OpsdashApp(App[int]):
         self.call_from_thread(self._start_scheduler, panels, hook)
 
     def _start_scheduler(self, panels: list[Panel[Any]], hook: StatusHook | None) -> None:
+        # imported after the first frame (as the panels are): the first paint needs neither
+        # the scheduler nor the incident record
+        from tui.dashboard.scheduler import Scheduler
+
         self.scheduler = Scheduler(self, [PanelWatch(p) for p in panels],
                                    refresh=self.config.refresh, history=self.history,
                                    on_status=hook, record=self.record)
@@ -480,6 +488,7 @@ def incident_record(path: Path | None) -> IncidentRecord:
     """The live incident record, continuing the journal's last incident: quitting closes
     nothing, the first polls after a start decide (read in a worker thread)."""
     from runbooks.journal import Journal, read_journal
+    from tui.incident.record import IncidentRecord
 
     record = IncidentRecord()
     journal = Journal(path) if path is not None else Journal()
