@@ -265,13 +265,12 @@ class OpsdashApp(App[int]):
             self.call_from_thread(setattr, self.runbooks, "library", library)
         hook = self.status_hook or journal_hook(self.journal_path or self.config.journal)
         self.record = incident_record(self.journal_path or self.config.journal)
-        # the runbook pane's modules (the runbook library, markdown-it) load here as well:
-        # the first poll reaching `runbook_panel_updated` imported them on the event loop,
-        # a ~60 ms frame gap
-        import tui.dashboard.widgets.runbook_pane  # noqa: F401
-
-        # the recorder's module (sqlite3, zlib) likewise, before `_start_scheduler` uses it
-        from tui.incident import recording  # noqa: F401
+        # the runbook pane's modules (the runbook library, markdown-it: ~7 MiB) are not
+        # loaded here: polls never import them (`RunbookDock.pane`), the first `r` does.
+        # The recorder's module (sqlite3, zlib) is, when recording, before
+        # `_start_scheduler` uses it: not on the event loop
+        if self.config.recording.enabled and not self.replaying:
+            from tui.incident import recording  # noqa: F401
 
         self.call_from_thread(self._start_scheduler, panels, hook)
 
