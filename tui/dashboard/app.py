@@ -258,11 +258,13 @@ class OpsdashApp(App[int]):
                 panel.prepare()
             except Exception as exc:  # the first poll reports it on the card
                 self.log.warning(f"{panel.id}: prepare failed: {exc!r}")
-        from tui.incident.runbook_links import link_runbooks
+        # only a panel relaying runbook_urls needs the library (and markdown-it) now
+        if any(hasattr(p, "runbook_resolver") for p in panels):
+            from tui.incident.runbook_links import link_runbooks
 
-        library = link_runbooks(panels, self.config)
-        if library is not None:  # loaded for runbook_url already: the pane reuses it
-            self.call_from_thread(setattr, self.runbooks, "library", library)
+            library = link_runbooks(panels, self.config)
+            if library is not None:  # loaded for runbook_url already: the pane reuses it
+                self.call_from_thread(setattr, self.runbooks, "library", library)
         hook = self.status_hook or journal_hook(self.journal_path or self.config.journal)
         self.record = incident_record(self.journal_path or self.config.journal)
         # the runbook pane's modules (the runbook library, markdown-it: ~7 MiB) are not
