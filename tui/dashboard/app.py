@@ -273,13 +273,14 @@ class OpsdashApp(App[int]):
         # `_start_scheduler` uses it: not on the event loop
         if self.config.recording.enabled and not self.replaying:
             from tui.incident import recording  # noqa: F401
+        # the scheduler (and the incident record) likewise: not imported before the first
+        # frame, and not on the event loop either
+        import tui.dashboard.scheduler  # noqa: F401
 
         self.call_from_thread(self._start_scheduler, panels, hook)
 
     def _start_scheduler(self, panels: list[Panel[Any]], hook: StatusHook | None) -> None:
-        # imported after the first frame (as the panels are): the first paint needs neither
-        # the scheduler nor the incident record
-        from tui.dashboard.scheduler import Scheduler
+        from tui.dashboard.scheduler import Scheduler  # loaded by `start_panels` already
 
         self.scheduler = Scheduler(self, [PanelWatch(p) for p in panels],
                                    refresh=self.config.refresh, history=self.history,
