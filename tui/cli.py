@@ -7,6 +7,7 @@ never loads Textual and the dashboard loads no network client before its first f
 from __future__ import annotations
 
 import argparse
+import gc
 import math
 import os
 import sys
@@ -172,9 +173,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             from tui.commands.demo import run_demo
 
             return run_demo(args)
-        from tui.dashboard.launch import run_dashboard
+        # start-up allocates tens of thousands of objects that live as long as the app
+        # (Textual, the config, the widgets): collecting them over and over delayed the
+        # first frame. Held off until then; the app freezes them at its first frame
+        # (`OpsdashApp._first_frame`), so later collections never scan them again.
+        gc.disable()
+        try:
+            from tui.dashboard.launch import run_dashboard
 
-        return run_dashboard(args)
+            return run_dashboard(args)
+        finally:
+            gc.enable()
     except KeyboardInterrupt:
         return 130
     except ConfigError as exc:

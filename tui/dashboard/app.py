@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import signal
 import socket
 import time
@@ -35,18 +36,18 @@ from tui.dashboard.feed import PanelFeed
 from tui.dashboard.history import History
 from tui.dashboard.messages import DrillDown, PanelsFailed, PanelsStarted, PanelUpdated
 from tui.dashboard.runbook_dock import RunbookDock
-from tui.dashboard.scheduler import Scheduler, StatusHook
 from tui.dashboard.widgets.card import CardBase, ChartSource, PanelCard
 from tui.dashboard.widgets.chart import charts_for
 from tui.dashboard.widgets.footer import DashFooter
 from tui.dashboard.widgets.grid import CardGrid
 from tui.dashboard.widgets.group_card import GroupCard
 from tui.dashboard.widgets.header import DashHeader
-from tui.incident.record import IncidentRecord
 
 if TYPE_CHECKING:
     from tui.dashboard.demo_faults import DemoFaults
+    from tui.dashboard.scheduler import Scheduler, StatusHook
     from tui.demo.service import DemoService
+    from tui.incident.record import IncidentRecord
     from tui.incident.recording import Recorder
 
 #: signals that end the dashboard; each ends a running step first (SIGHUP: the SSH link
@@ -215,6 +216,9 @@ class OpsdashApp(App[int]):
 
     def _first_frame(self) -> None:
         self.first_paint_at = time.perf_counter()
+        if not gc.isenabled():  # `opsdash` held collection off for start-up (tui.cli)
+            gc.freeze()  # what start-up built stays: never scanned by a collection again
+            gc.enable()
         if self.autostart:
             self.start_panels()
 
@@ -254,24 +258,30 @@ class OpsdashApp(App[int]):
                 panel.prepare()
             except Exception as exc:  # the first poll reports it on the card
                 self.log.warning(f"{panel.id}: prepare failed: {exc!r}")
-        from tui.incident.runbook_links import link_runbooks
+        # only a panel relaying runbook_urls needs the library (and markdown-it) now
+        if any(hasattr(p, "runbook_resolver") for p in panels):
+            from tui.incident.runbook_links import link_runbooks
 
-        library = link_runbooks(panels, self.config)
-        if library is not None:  # loaded for runbook_url already: the pane reuses it
-            self.call_from_thread(setattr, self.runbooks, "library", library)
+            library = link_runbooks(panels, self.config)
+            if library is not None:  # loaded for runbook_url already: the pane reuses it
+                self.call_from_thread(setattr, self.runbooks, "library", library)
         hook = self.status_hook or journal_hook(self.journal_path or self.config.journal)
         self.record = incident_record(self.journal_path or self.config.journal)
-        # the runbook pane's modules (the runbook library, markdown-it) load here as well:
-        # the first poll reaching `runbook_panel_updated` imported them on the event loop,
-        # a ~60 ms frame gap
-        import tui.dashboard.widgets.runbook_pane  # noqa: F401
-
-        # the recorder's module (sqlite3, zlib) likewise, before `_start_scheduler` uses it
-        from tui.incident import recording  # noqa: F401
+        # the runbook pane's modules (the runbook library, markdown-it: ~7 MiB) are not
+        # loaded here: polls never import them (`RunbookDock.pane`), the first `r` does.
+        # The recorder's module (sqlite3, zlib) is, when recording, before
+        # `_start_scheduler` uses it: not on the event loop
+        if self.config.recording.enabled and not self.replaying:
+            from tui.incident import recording  # noqa: F401
+        # the scheduler (and the incident record) likewise: not imported before the first
+        # frame, and not on the event loop either
+        import tui.dashboard.scheduler  # noqa: F401
 
         self.call_from_thread(self._start_scheduler, panels, hook)
 
     def _start_scheduler(self, panels: list[Panel[Any]], hook: StatusHook | None) -> None:
+        from tui.dashboard.scheduler import Scheduler  # loaded by `start_panels` already
+
         self.scheduler = Scheduler(self, [PanelWatch(p) for p in panels],
                                    refresh=self.config.refresh, history=self.history,
                                    on_status=hook, record=self.record)
@@ -313,18 +323,20 @@ class OpsdashApp(App[int]):
         with self.batch_update():
             for state in updates.values():
                 card = self._card_of.get(state.panel_id)
+                changed = False
                 if isinstance(card, PanelCard):
-                    card.take(state, self.history.recent(state.panel_id,
-                                                         n=PanelCard.SPARK_POINTS),
-                              self.charts(state))
+                    changed = card.take(state, self.history.recent(
+                        state.panel_id, n=PanelCard.SPARK_POINTS), self.charts(state))
                 elif isinstance(card, GroupCard):
-                    card.take(state)  # ten members: its lines are worked out once
-                if card is not None:
+                    changed = card.take(state)  # ten members: its lines worked out once
+                if card is not None and changed:  # unchanged: no keys, no repaint at all
                     touched[card.panel_id] = card
                 self.feed.publish(state)
             for card in touched.values():
                 card.repaint_changed()
             self.refresh_header()
+            # the clock joins this frame: its own timer then rarely finds a second to draw
+            self.query_one(DashHeader).tick()
 
     def charts(self, state: PanelState) -> ChartSource:
         """The card's charts from history, read only if the card has room to draw them."""
@@ -478,6 +490,7 @@ def incident_record(path: Path | None) -> IncidentRecord:
     """The live incident record, continuing the journal's last incident: quitting closes
     nothing, the first polls after a start decide (read in a worker thread)."""
     from runbooks.journal import Journal, read_journal
+    from tui.incident.record import IncidentRecord
 
     record = IncidentRecord()
     journal = Journal(path) if path is not None else Journal()

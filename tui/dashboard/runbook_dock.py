@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -68,6 +69,10 @@ class RunbookDock:
         self._waiting: Target | None = None
 
     def pane(self) -> RunbookPane | None:
+        if PANE_MODULE not in sys.modules:
+            # never imported, so never opened: every poll asks, and importing the pane
+            # (the runbook library, markdown-it: ~7 MiB) waits for the first `r`
+            return None
         from tui.dashboard.widgets.runbook_pane import RunbookPane
 
         found = self.host.side_pane.query(RunbookPane)
@@ -213,6 +218,8 @@ class RunbookDock:
                         "shown before recovered", title="runbook pane", timeout=5)
 
 
+#: the pane's module: a pane exists only once it has been imported
+PANE_MODULE = "tui.dashboard.widgets.runbook_pane"
 #: candidates the pane offers beyond the first: the few a person would look at
 MAX_CANDIDATES = 5
 #: a candidate scoring under this share of the best one is noise, not an alternative

@@ -35,13 +35,19 @@ class GroupCard(CardBase):
 
     def show(self, state: PanelState) -> None:
         """Take one member's state; safe before the card is mounted."""
-        self.take(state)
-        self.repaint_changed()
+        if self.take(state):
+            self.repaint_changed()
 
-    def take(self, state: PanelState) -> None:
-        """Keep a member's state without repainting yet (a batch repaints once)."""
+    def take(self, state: PanelState) -> bool:
+        """Keep a member's state without repainting yet (a batch repaints once); False
+        when the member's line and status read as before: nothing to repaint."""
+        before = self.states.get(state.panel_id)
         self.states[state.panel_id] = state
+        if (before is not None and before.status is state.status and before.name == state.name
+                and one_line(before) == one_line(state) and self._keys_width >= 0):
+            return False
         self.set_status(Status.worst([s.status for s in self.states.values()]))
+        return True
 
     def counts(self) -> str:
         """`2 CRIT · 10 OK · 1 waiting`, or `0/12 polled` before any poll."""
