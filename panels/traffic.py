@@ -22,14 +22,15 @@ import httpx
 from common.masking import mask_url
 from panels.base import AlertRule, Condition, Panel
 from panels.errors import BadResponse, SourceAbsent
+from panels.http_client import panel_client
 from panels.promql import counter_increase, histogram_quantile, parse_duration
-from panels.tls import tls_context
 
 QUANTILE = 0.95
 MAX_EXPOSITION_BYTES = 20_000_000
 STATUS_LABELS = ("status", "code", "status_code", "http_status")
 DEFAULT_REQUESTS = "http_requests_total"
 DEFAULT_DURATION = "http_request_duration_seconds"
+EXPOSITION_ACCEPT = "text/plain;version=0.0.4;q=1,*/*;q=0.1"
 
 SeriesKey = tuple[tuple[str, str], ...]  # sorted label pairs
 
@@ -115,9 +116,12 @@ class TrafficPanel(Panel[TrafficSample]):
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
-            self._client = httpx.AsyncClient(verify=tls_context(),
-                                             timeout=httpx.Timeout(self.timeout + 0.5),
-                                             headers={"User-Agent": "opsdash", **self.headers})
+            # collect() asks one source for the panel's life: Prometheus' API if set, else
+            # the exposition, in classic text rather than OpenMetrics
+            accept = {} if self.prometheus_url else {"Accept": EXPOSITION_ACCEPT}
+            self._client = panel_client(self.prometheus_url or self.metrics_url,
+                                        timeout=self.timeout,
+                                        headers={**accept, **self.headers})
         return self._client
 
     async def collect(self) -> TrafficSample:
@@ -140,8 +144,7 @@ class TrafficPanel(Panel[TrafficSample]):
         return _rates_between(previous, current)
 
     async def _fetch_exposition(self, url: str) -> str:
-        accept = "text/plain;version=0.0.4;q=1,*/*;q=0.1"  # classic text, not OpenMetrics
-        async with self._http().stream("GET", url, headers={"Accept": accept}) as resp:
+        async with self._http().stream("GET", url) as resp:
             if not 200 <= resp.status_code < 300:
                 raise BadResponse(f"HTTP {resp.status_code} {resp.reason_phrase} "
                                   f"from {mask_url(url)}")
