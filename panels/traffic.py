@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import math
+import re
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 import httpx
@@ -30,6 +31,8 @@ MAX_EXPOSITION_BYTES = 20_000_000
 STATUS_LABELS = ("status", "code", "status_code", "http_status")
 DEFAULT_REQUESTS = "http_requests_total"
 DEFAULT_DURATION = "http_request_duration_seconds"
+#: pages up to this size are parsed on the event loop (filtered, about a millisecond)
+INLINE_PARSE_BYTES = 64 * 1024
 EXPOSITION_ACCEPT = "text/plain;version=0.0.4;q=1,*/*;q=0.1"
 
 SeriesKey = tuple[tuple[str, str], ...]  # sorted label pairs
@@ -103,6 +106,9 @@ class TrafficPanel(Panel[TrafficSample]):
         self.headers = {str(k): str(v) for k, v in (headers or {}).items()}
         self._client: httpx.AsyncClient | None = None
         self._previous: Scrape | None = None
+        self._last_body = b""
+        #: expositions parsed (an identical page is not parsed again)
+        self.parses = 0
         self._promql_status_label: str | None = None
 
     @property
@@ -134,16 +140,23 @@ class TrafficPanel(Panel[TrafficSample]):
     # -- scraping the exposition directly ----------------------------------------------
 
     async def _collect_scrape(self, url: str) -> TrafficSample:
-        text = await self._fetch_exposition(url)
+        body = await self._fetch_exposition(url)
         at = time.monotonic()
-        current = await asyncio.to_thread(self._read_exposition, text, at)
+        if self._previous is not None and body == self._last_body:
+            # byte-identical page (an idle service): the same counters, read again now
+            current = replace(self._previous, at=at)
+        elif len(body) <= INLINE_PARSE_BYTES:  # a thread hop costs more than a small parse
+            current = self._read_exposition(body, at)
+        else:
+            current = await asyncio.to_thread(self._read_exposition, body, at)
+        self._last_body = body
         previous, self._previous = self._previous, current
         names = (current.requests_metric, current.duration_metric)
         if previous is None or current.at <= previous.at:
             return TrafficSample("scrape", None, None, None, None, True, *names)
         return _rates_between(previous, current)
 
-    async def _fetch_exposition(self, url: str) -> str:
+    async def _fetch_exposition(self, url: str) -> bytes:
         async with self._http().stream("GET", url) as resp:
             if not 200 <= resp.status_code < 300:
                 raise BadResponse(f"HTTP {resp.status_code} {resp.reason_phrase} "
@@ -155,12 +168,35 @@ class TrafficPanel(Panel[TrafficSample]):
                 if size > MAX_EXPOSITION_BYTES:
                     raise BadResponse(f"metrics page over {MAX_EXPOSITION_BYTES} bytes")
                 chunks.append(chunk)
-        return b"".join(chunks).decode("utf-8", errors="replace")
+        return b"".join(chunks)
 
-    def _read_exposition(self, text: str, at: float) -> Scrape:
-        """Parse with prometheus_client (in a thread: big pages take a while)."""
+    def wanted(self, name: str) -> bool:
+        """Whether a metric (family or sample) name is one the panel could read.
+
+        A superset of what `_read_exposition` picks from: the configured names, else any
+        `*_requests_total` and any name with "request" and "duration" (histograms' series).
+        `name + "_total"` too: the parser names a counter `foo`'s sample `foo_total`.
+        """
+        return self._wanted(name) or self._wanted(name + "_total")
+
+    def _wanted(self, name: str) -> bool:
+        req = self.requests_metric
+        if req is not None:
+            if name in (req, f"{req}_total"):
+                return True
+        elif name.endswith("_requests_total"):
+            return True
+        dur = self.duration_metric
+        if dur is not None:
+            return name == dur or name.startswith(dur + "_")
+        return "request" in name and "duration" in name
+
+    def _read_exposition(self, body: bytes, at: float) -> Scrape:
+        """Parse with prometheus_client, only the lines of the families the panel reads."""
         from prometheus_client.parser import text_string_to_metric_families
 
+        self.parses += 1
+        text = wanted_lines(body.decode("utf-8", errors="replace"), self.wanted)
         try:
             samples = [s for fam in text_string_to_metric_families(text) for s in fam.samples]
         except Exception as exc:  # the parser raises ValueError, IndexError, ...
@@ -300,6 +336,42 @@ class TrafficPanel(Panel[TrafficSample]):
         if self._client is not None:
             client, self._client = self._client, None
             await client.aclose()
+
+
+_METRIC_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
+
+
+def wanted_lines(text: str, wanted: Callable[[str], bool]) -> str:
+    """The exposition cut to the families `wanted` names, parsing to the same samples.
+
+    prometheus_client's parser costs per sample line; most of a service's page (runtime,
+    process, client-library families) is never read. Kept: HELP/TYPE lines and samples of
+    wanted names, and anything that is not a plain `name...` line (a quoted name, or
+    garbage the parser must still reject). Each run of dropped lines leaves its first line
+    in place: it ends the family before it exactly as the whole run would (a wanted
+    sample after it then starts a family of its own, as in the full parse). Blank lines
+    and other comments, which the parser ignores, go.
+    """
+    kept: list[str] = []
+    dropping = False
+    for raw in text.split("\n"):
+        line = raw.strip()
+        if not line:
+            continue
+        if line[0] == "#":
+            parts = line.split(None, 3)
+            if len(parts) < 3 or parts[1] not in ("HELP", "TYPE"):
+                continue
+            name = parts[2]
+            keep = name[0] == '"' or wanted(name)
+        else:
+            match = _METRIC_NAME.match(line)
+            keep = match is None or wanted(match.group())
+        if keep or not dropping:
+            kept.append(line)
+        dropping = not keep
+    kept.append("")
+    return "\n".join(kept)
 
 
 def _key(labels: Mapping[str, str]) -> SeriesKey:
