@@ -45,8 +45,10 @@ def _rss_mib() -> float:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def _child(config_path: str, rounds: int) -> dict[str, Any]:
-    """Runs in its own interpreter: build the panels as `opsdash` does, then time rounds."""
+def _child(config_path: str, rounds: int, count_calls: bool) -> dict[str, Any]:
+    """Runs in its own interpreter: build the panels as `opsdash` does, then time rounds
+    (or, with `count_calls`, count the Python calls of a few rounds instead)."""
+    counter = _CallCounter() if count_calls else None
     rss_start = _rss_mib()
     from panels.watch import PanelWatch
     from tui.config.loader import build_panels, load_config
@@ -64,6 +66,12 @@ def _child(config_path: str, rounds: int) -> dict[str, Any]:
         return (time.process_time() - cpu0) * 1000
 
     async def run() -> dict[str, Any]:
+        for _ in range(WARMUP_ROUNDS):
+            await cpu_ms(watches)
+            await asyncio.sleep(0.05)
+        if counter is not None:
+            return {"round_calls": await counter.per_round(watches),
+                    "health_calls": await counter.per_round(by_kind["health"])}
         for _ in range(WARMUP_ROUNDS):
             await cpu_ms(watches)
             await asyncio.sleep(0.05)
@@ -90,6 +98,31 @@ def _child(config_path: str, rounds: int) -> dict[str, Any]:
     return asyncio.run(run())
 
 
+class _CallCounter:
+    """Python function calls in every thread (the event loop's and the parse threads'):
+    unlike CPU time, the same on a quiet machine and on a busy one. Installed before
+    anything runs, so each thread (the executor's too) counts from its start; counts only
+    while `on`. Its own cost makes the CPU figures of that run meaningless: separate runs."""
+
+    def __init__(self) -> None:
+        self.on = False
+        self.calls = 0
+        sys.setprofile(self.event)
+        threading.setprofile(self.event)
+
+    def event(self, frame: Any, what: str, arg: Any) -> None:
+        if self.on and what == "call":
+            self.calls += 1
+
+    async def per_round(self, group: list[Any], rounds: int = 5) -> float:
+        self.calls, self.on = 0, True
+        for _ in range(rounds):
+            await asyncio.gather(*(w.poll() for w in group))
+            await asyncio.sleep(0.05)
+        self.on = False
+        return self.calls / rounds
+
+
 def _baseline_tree(tmp: Path) -> Path | None:
     """`BENCH_BASELINE`'s tree extracted to tmp, or None if unset or not a git ref here."""
     if not BASELINE:
@@ -107,12 +140,16 @@ def _baseline_tree(tmp: Path) -> Path | None:
 
 
 def _measure(tree: Path, config: Path) -> dict[str, Any]:
-    """The child on `tree`'s panels: its root goes first on sys.path, ahead of this one."""
+    """The child on `tree`'s panels (its root goes first on sys.path, ahead of this one):
+    one run timed, one run counting calls."""
     env = {**os.environ, "PYTHONPATH": str(tree)}
-    out = subprocess.run([sys.executable, str(Path(__file__).resolve()), "child", str(config),
-                          str(ROUNDS)], capture_output=True, text=True, check=True,
-                         cwd=tree, env=env)
-    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+    figures: dict[str, Any] = {}
+    for mode in ("child", "calls-child"):
+        out = subprocess.run([sys.executable, str(Path(__file__).resolve()), mode, str(config),
+                              str(ROUNDS)], capture_output=True, text=True, check=True,
+                             cwd=tree, env=env)
+        figures.update(json.loads(out.stdout.strip().splitlines()[-1]))
+    return figures
 
 
 def _feed(service: Any, stop: threading.Event) -> None:
@@ -138,14 +175,18 @@ def _report(name: str, runs: list[dict[str, Any]]) -> dict[str, float]:
         "http_ms_per_get": (health + kinds.get("traffic", 0.0)) / gets,
         "rss_built": _median(runs, lambda r: r["rss_built"]),
         "rss_end": _median(runs, lambda r: r["rss_end"]),
+        "round_calls": _median(runs, lambda r: r["round_calls"]),
+        "get_calls": _median(runs, lambda r: r["health_calls"]) / counts["health"],
     }
     print(f"{name:6} {round_ms:7.1f} ms CPU per round of {sum(counts.values())} targets; "
           f"{figures['per_get_ms']:.2f} ms per health GET, {figures['http_ms_per_get']:.2f} "
           f"ms per GET incl. traffic parse; RSS {figures['rss_built']:.1f} MiB after import "
           f"and build, {figures['rss_end']:.1f} MiB after {ROUNDS} rounds")
+    print(f"       Python calls per round {figures['round_calls']:.0f}, per health GET "
+          f"{figures['get_calls']:.0f} (counted: the same on a busy machine)")
     print("       per kind (ms CPU for the kind's targets alone): " + ", ".join(
         f"{k} x{counts[k]} {v:.1f}" for k, v in kinds.items()))
-    print(f"       imported after build: {', '.join(runs[-1]['heavy']) or 'none'}; "
+    print(f"       imported by the end: {', '.join(runs[-1]['heavy']) or 'none'}; "
           f"statuses {sorted(set(runs[-1]['statuses']))}")
     return figures
 
@@ -190,7 +231,8 @@ def main() -> None:
             new = _report("after", after)
             if old is not None:
                 print(f"after/before: CPU per round {new['round_ms'] / old['round_ms']:.2f}x, "
-                      f"per health GET {new['per_get_ms'] / old['per_get_ms']:.2f}x, RSS after "
+                      f"per health GET {new['per_get_ms'] / old['per_get_ms']:.2f}x, calls per "
+                      f"round {new['round_calls'] / old['round_calls']:.2f}x, RSS after "
                       f"build {new['rss_built'] - old['rss_built']:+.1f} MiB")
         finally:
             stop.set()
@@ -199,7 +241,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["child"]:
-        print(json.dumps(_child(sys.argv[2], int(sys.argv[3]))))
+    if sys.argv[1] in ("child", "calls-child"):
+        print(json.dumps(_child(sys.argv[2], int(sys.argv[3]), sys.argv[1] == "calls-child")))
     else:
         main()
