@@ -26,7 +26,7 @@ import httpx
 from common.durations import format_duration
 from common.masking import mask_url
 from panels.base import AlertRule, Condition, Panel
-from panels.http_client import check_url, panel_client
+from panels.http_client import check_url, get_request, panel_client, sent
 
 EXCERPT_BYTES = 2048
 #: chunks pulled after closing a capped response (see _stop_reading): only buffered ones
@@ -118,7 +118,7 @@ class HealthPanel(Panel[HealthSample]):
         self.max_body_bytes = max_body_bytes
         self.fresh_within = fresh_within
         self._client: httpx.AsyncClient | None = None
-        self._url: httpx.URL | str = url  # parsed with the client
+        self._request: httpx.Request | None = None
         self._recent: deque[HealthResponse] = deque(maxlen=RECENT_RESPONSES)
 
     @property
@@ -128,21 +128,21 @@ class HealthPanel(Panel[HealthSample]):
     def prepare(self) -> None:
         self._client_for_panel()
 
-    def _client_for_panel(self) -> httpx.AsyncClient:
-        if self._client is None:
+    def _client_for_panel(self) -> tuple[httpx.AsyncClient, httpx.Request]:
+        if self._client is None or self._request is None:
             check_url(self.url)  # once, with the client: the URL never changes
             self._client = panel_client(self.url, timeout=self.timeout, headers=self.headers,
                                         verify_tls=self.verify_tls, ca_file=self.ca_file)
-            self._url = httpx.URL(self.url)  # parsed once, not at every poll
-        return self._client
+            self._request = get_request(self._client, self.url)
+        return self._client, self._request
 
     async def collect(self) -> HealthSample:
-        client = self._client_for_panel()
+        client, request = self._client_for_panel()
         started = time.perf_counter()
         chunks: list[bytes] = []
         read = 0
         over = False
-        async with client.stream("GET", self._url) as resp:
+        async with sent(client, request) as resp:
             declared = resp.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > self.max_body_bytes:
                 over = True  # don't even start reading

@@ -23,7 +23,7 @@ import httpx
 from common.masking import mask_url
 from panels.base import AlertRule, Condition, Panel
 from panels.errors import BadResponse, SourceAbsent
-from panels.http_client import panel_client
+from panels.http_client import get_request, panel_client, sent
 from panels.promql import counter_increase, histogram_quantile, parse_duration
 
 QUANTILE = 0.95
@@ -107,6 +107,7 @@ class TrafficPanel(Panel[TrafficSample]):
         self._client: httpx.AsyncClient | None = None
         self._previous: Scrape | None = None
         self._last_body = b""
+        self._scrape: httpx.Request | None = None
         #: expositions parsed (an identical page is not parsed again)
         self.parses = 0
         self._promql_status_label: str | None = None
@@ -157,7 +158,10 @@ class TrafficPanel(Panel[TrafficSample]):
         return _rates_between(previous, current)
 
     async def _fetch_exposition(self, url: str) -> bytes:
-        async with self._http().stream("GET", url) as resp:
+        client = self._http()
+        if self._scrape is None:
+            self._scrape = get_request(client, url)  # the same GET at every poll
+        async with sent(client, self._scrape) as resp:
             if not 200 <= resp.status_code < 300:
                 raise BadResponse(f"HTTP {resp.status_code} {resp.reason_phrase} "
                                   f"from {mask_url(url)}")
@@ -333,6 +337,7 @@ class TrafficPanel(Panel[TrafficSample]):
         return f"{sample.request_rate:.1f} req/s · {ratio} 5xx · p95 {p95}"
 
     async def aclose(self) -> None:
+        self._scrape = None
         if self._client is not None:
             client, self._client = self._client, None
             await client.aclose()
