@@ -1,11 +1,12 @@
 """Request traffic: rate, 5xx ratio and p95 latency, the three numbers of an HTTP service.
 
 Two sources. `metrics_url` scrapes the service's own Prometheus exposition (parsed by
-prometheus_client) and derives rates from the difference with the previous scrape, so
-the first poll only warms up. `prometheus_url` asks a Prometheus server the equivalent
-PromQL over `window`. Either way p95 is Prometheus' histogram_quantile arithmetic
-(`panels.promql`), so the card agrees with Grafana. If both are set, Prometheus wins:
-its window smooths what two scrapes cannot.
+prometheus_client, only the lines of the families the panel reads, and not at all when
+the page is byte-identical to the last one) and derives rates from the difference with
+the previous scrape, so the first poll only warms up. `prometheus_url` asks a Prometheus
+server the equivalent PromQL over `window`. Either way p95 is Prometheus'
+histogram_quantile arithmetic (`panels.promql`), so the card agrees with Grafana. If both
+are set, Prometheus wins: its window smooths what two scrapes cannot.
 """
 
 from __future__ import annotations
