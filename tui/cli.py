@@ -152,9 +152,15 @@ def _subparser(parser: argparse.ArgumentParser, args: argparse.Namespace
     return chosen
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def skip_unused_modules() -> None:
+    """Make UNUSED_MODULES unimportable (a None entry in sys.modules): their importers'
+    ImportError fallbacks take over."""
     for name in UNUSED_MODULES:
         sys.modules.setdefault(name, None)  # type: ignore[arg-type]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    skip_unused_modules()
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if extra:
