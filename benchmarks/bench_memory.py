@@ -83,7 +83,8 @@ def _report(plain: dict[str, Any], traced: dict[str, Any]) -> None:
     print(f"opsdash RSS, {COLS}x{ROWS} pty, bench_glances' 20 targets, steady state "
           f"{STEADY_S:.0f} s after the first frame (budget < 60 MiB):")
     for snap in plain["snapshots"]:
-        print(f"  {snap['label']:<14} rss {snap['rss'] / MIB:6.1f} MiB (anon "
+        print(f"  {snap['label']:<14} {snap['ms']:5.0f} ms (cpu {snap['cpu_ms']:4.0f}) rss "
+              f"{snap['rss'] / MIB:5.1f} MiB (anon "
               f"{snap['anon'] / MIB:5.1f}, files {snap['file'] / MIB:5.1f}); threads "
               f"{snap['native_threads']:3d}, malloc heaps {snap['heaps']}, modules "
               f"{snap['modules']}")
@@ -111,7 +112,8 @@ def main() -> None:
             traced = {} if os.environ.get("BENCH_MEMORY_TRACE") == "0" else _run(
                 config, tmp / "traced.json", trace=True)
     if os.environ.get("BENCH_MEMORY_JSON"):  # every figure, for digging further
-        Path(os.environ["BENCH_MEMORY_JSON"]).write_text(json.dumps(plain))
+        Path(os.environ["BENCH_MEMORY_JSON"]).write_text(json.dumps(
+            {"plain": plain, "traced": traced}))
     _report(plain, traced)
 
 

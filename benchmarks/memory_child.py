@@ -14,11 +14,13 @@ import json
 import os
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+STARTED = time.perf_counter()
 ROOT = Path(__file__).resolve().parent.parent
 STEADY_S = float(os.environ.get("BENCH_MEMORY_STEADY", "10"))
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -56,7 +58,8 @@ def _malloc_heaps() -> int:
 
 def _snapshot(label: str) -> dict[str, Any]:
     roll = _rollup()
-    return {"label": label, "rss": rss(), "anon": roll.get("Anonymous", 0),
+    return {"label": label, "rss": rss(), "ms": (time.perf_counter() - STARTED) * 1000,
+            "cpu_ms": time.process_time() * 1000, "anon": roll.get("Anonymous", 0),
             "file": roll.get("Rss", 0) - roll.get("Anonymous", 0) - roll.get("Shmem", 0),
             "threads": threading.active_count(), "native_threads": len(os.listdir(
                 "/proc/self/task")), "heaps": _malloc_heaps(), "modules": len(sys.modules)}
@@ -143,8 +146,11 @@ def child(argv: list[str]) -> None:
             for stat in tracemalloc.take_snapshot().statistics("filename"):
                 name = stat.traceback[0].filename
                 by_package[_package_of(name)] = by_package.get(_package_of(name), 0) + stat.size
+            lines = tracemalloc.take_snapshot().statistics("lineno")[:25]
             result["traced"] = {"current": current, "peak": peak,
-                                "by_package": sorted(by_package.items(), key=lambda kv: -kv[1])}
+                                "by_package": sorted(by_package.items(), key=lambda kv: -kv[1]),
+                                "top_lines": [(str(stat.traceback[0]), stat.size)
+                                              for stat in lines]}
         out.write_text(json.dumps(result))
 
     def patch_app(module: ModuleType) -> None:
