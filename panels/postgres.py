@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import ipaddress
 import os
 import sys
@@ -203,6 +204,12 @@ class PostgresPanel(Panel[PostgresSample]):
     def target(self) -> str:
         return mask_dsn(self.dsn)
 
+    def prepare(self) -> None:
+        """psycopg now, in the panel-building thread, unless a refusal can be told
+        without it (`single_address`): then the first connect that gets through loads it."""
+        if self._address is None:
+            importlib.import_module("psycopg")
+
     # -- connection -------------------------------------------------------------------
 
     async def _connection(self) -> psycopg.AsyncConnection[Any]:
@@ -218,6 +225,8 @@ class PostgresPanel(Panel[PostgresSample]):
             error: Exception = ConnectionRefusedError(refused_text(*self._address))
             self._hold(error, attempt_at)
             raise error
+        if "psycopg" not in sys.modules:  # ~100 ms of imports: never on the event loop
+            await asyncio.to_thread(importlib.import_module, "psycopg")
         import psycopg
 
         try:

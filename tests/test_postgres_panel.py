@@ -315,9 +315,17 @@ def test_dsns_are_shown_with_their_password_masked() -> None:
 # --- psycopg is not loaded while the database refuses -----------------------------------
 
 _LAZY_CHILD = """
-import asyncio, json, sys
+import asyncio, json, sys, threading
 from panels.postgres import PostgresPanel
 from panels.watch import PanelWatch
+
+importers = []
+
+def audit(event, args):
+    if event == "import" and args[0] == "psycopg":
+        importers.append(threading.current_thread() is threading.main_thread())
+
+sys.addaudithook(audit)
 
 async def main():
     panel = PostgresPanel("main", dsn=sys.argv[1], timeout=5.0)
@@ -327,7 +335,8 @@ async def main():
     print(json.dumps({"summaries": [s.summary for s in states],
                       "errors": [str(s.error) for s in states],
                       "status": [s.status.value for s in states],
-                      "loaded": sorted(m for m in sys.modules if m.startswith("psycopg"))}))
+                      "loaded": sorted(m for m in sys.modules if m.startswith("psycopg")),
+                      "imported_on_the_loop": importers[:1] == [True]}))
 
 asyncio.run(main())
 """
@@ -368,6 +377,14 @@ async def test_a_refusing_address_reads_as_psycopg_says_it_without_loading_psyco
     assert lazy["errors"] == [str(s.error) for s in loaded] == [own_words, own_words]
 
 
+def test_a_database_that_answers_loads_psycopg_off_the_event_loop_and_is_ok(
+        postgres_server: PostgresServer) -> None:
+    lazy = _in_fresh_interpreter(postgres_server.dsn)
+    assert lazy["status"] == ["ok", "ok"], lazy["summaries"]
+    assert "psycopg" in lazy["loaded"]
+    assert not lazy["imported_on_the_loop"]
+
+
 @pytest.mark.parametrize("dsn", [
     "postgresql://opsdash@localhost:{port}/postgres",  # a name: libpq resolves it its way
     "postgresql://opsdash@127.0.0.1:{port},127.0.0.1:{port}/postgres",  # a list of hosts
@@ -377,6 +394,7 @@ async def test_a_refusing_address_reads_as_psycopg_says_it_without_loading_psyco
 def test_a_dsn_the_tcp_look_cannot_read_exactly_is_left_to_psycopg(dsn: str) -> None:
     lazy = _in_fresh_interpreter(dsn.format(port=free_port()))
     assert "psycopg" in lazy["loaded"]
+    assert not lazy["imported_on_the_loop"]
     assert lazy["status"] == ["crit", "crit"]
     assert all(e.startswith("refused: connection failed") for e in lazy["errors"])
 
