@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -342,3 +343,20 @@ def test_steady_state_loads_no_docker_sdk_nor_psycopg_while_their_endpoints_refu
                          "that host and accepting TCP/IP connections?"}
     assert "no Docker engine" in result["cards"]["containers:containers"]
     assert "refused" in result["cards"]["postgres:main"]
+
+
+async def test_a_drilldown_whose_widgets_are_gone_lets_new_states_pass(
+        postgres_server: PostgresServer) -> None:
+    """Quitting removes a screen's widgets before its on_unmount unsubscribes it from the
+    feed: a state arriving in between must not raise NoMatches out of the app."""
+    app = live_app([PostgresPanel("main", dsn=postgres_server.dsn)])
+    async with app.run_test(size=(120, 30)) as pilot:
+        await until(pilot, lambda: "postgres:main" in app.states, what="a first poll")
+        await pilot.press("enter")
+        screen = app.screen
+        assert isinstance(screen, PostgresScreen)
+        shown = screen.state
+        assert shown is not None
+        await screen.query("*").remove()
+        app.feed.publish(replace(shown, updated_at=shown.updated_at + 1))
+        assert screen.state is shown
