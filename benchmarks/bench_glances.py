@@ -22,9 +22,8 @@ watches the host.
   thread, CPU-time clock) over a WINDOW_S window starting PROFILE_WARMUP_S (15 s) after
   its first frame, split into buckets by file path with stack attribution
   (profile_buckets.py); its CPU % is printed too (cProfile's own overhead included).
-- incident on screen: a health target answering 500 fires ServiceDown, `r` opens the
-  runbook pane and Enter runs a step printing a line every 100 ms; CPU % and bytes/s
-  over a SIDE_S (10 s) window while it streams.
+- incident on screen: bench_pane.py's measurement (the runbook pane open, a step
+  printing a line every 100 ms: CPU %, bytes/s, line-to-screen latency), once.
 
 Prints figures; asserts nothing.
 """
@@ -43,7 +42,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -71,19 +70,6 @@ SIDE_S = float(os.environ.get("BENCH_SIDE_WINDOW", "10"))
 PROFILE_WARMUP_S = float(os.environ.get("BENCH_PROFILE_WARMUP", "15"))
 FRAME_ROWS = 10
 QUEUE_ITEMS = 50
-
-STREAMING_RUNBOOK = """---
-alerts: [ServiceDown]
----
-# Watch the service
-
-1. Follow the service while it recovers:
-
-   ```bash
-   for i in $(seq 1 3000); do echo "tick $i: waiting for the service"; sleep 0.1; done
-   ```
-"""
-
 
 def ensure_glances() -> Path:
     """glances from PyPI in the benchmark's own venv, never the project's."""
@@ -295,32 +281,6 @@ def _profile(tmp: Path, config: Path, env: dict[str, str]) -> None:
     print_profile(stats, WINDOW_S)
 
 
-def _incident(tmp: Path, http_url: str, redis_url: str, env: dict[str, str]) -> None:
-    books = tmp / "runbooks"
-    books.mkdir()
-    (books / "watch.md").write_text(STREAMING_RUNBOOK)
-    config = tmp / "incident.toml"
-    text = _config(http_url, redis_url).replace(f'"{http_url}/readyz"', f'"{http_url}/down"', 1)
-    config.write_text(text)
-    argv = [str(OPSDASH), "--config", str(config), "--runbooks", str(books)]
-    pane = Pane(tmp, "incident", argv, env)
-    try:
-        pane.first_frame()
-        pane.wait_for("ServiceDown")
-        pane.keys("r")
-        pane.wait_for("Run step")
-        pane.keys("Enter")
-        pane.wait_for("tick 3:")
-        cpu, rss, kbps = pane.window(SIDE_S)
-        shown = "tick " in pane.screen()
-    finally:
-        pane.close()
-    print(f"incident on screen (ServiceDown firing, runbook pane open, a step printing a line "
-          f"every 100 ms; {SIDE_S:.0f} s): cpu {cpu:.2f}% of one core, rss max {rss:.1f} MiB, "
-          f"output {kbps:.2f} KB/s (budget < 10); step output still on screen at the end: "
-          f"{'yes' if shown else 'no'}")
-
-
 def _traffic(service: HTTPService, stop: threading.Event) -> None:
     """The service keeps serving (20 requests a second, 1 in 20 a 500): rates move."""
     while not stop.wait(0.5):
@@ -328,13 +288,17 @@ def _traffic(service: HTTPService, stop: threading.Event) -> None:
         service.observe(n=1, status=500, seconds=0.2)
 
 
-def main() -> None:
+@contextlib.contextmanager
+def targets() -> Iterator[tuple[Path, str, str, dict[str, str]]]:
+    """The 20 targets' servers, running: (tmp dir, HTTP service URL, Redis URL, env).
+
+    A real HTTP service (`/readyz` healthy, `/down` answering 500, traffic moving) and a
+    real redis-server with QUEUE_ITEMS in each of three queues; stopped on exit.
+    """
     sys.path.insert(0, str(ROOT))
     from tests.fixtures.http import HTTPService
     from tests.fixtures.redis import RedisServer
 
-    glances = ensure_glances()
-    load = os.getloadavg()
     service = HTTPService()
     service.route("/readyz", body={"database": {"ok": True}, "jobs": {"ok": True}})
     service.route("/down", status=500, body="down")
@@ -353,37 +317,44 @@ def main() -> None:
             for i in range(3):
                 client.rpush(f"q{i}", *[f"job{j}" for j in range(QUEUE_ITEMS)])
             client.close()
-            config = tmp / "opsdash.toml"
-            config.write_text(_config(service.url, redis.url))
-            env = _env(tmp)
-            print(f"opsdash vs glances {GLANCES_VERSION} -t 1, tmux {COLS}x{ROWS} pane, "
-                  f"{RUNS} runs each interleaved (o g ...), {WARMUP_S:.0f} s warm-up, "
-                  f"{WINDOW_S:.0f} s windows; load average at start "
-                  f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores",
-                  flush=True)
-            if "compare" in PARTS:
-                ours: list[Run] = []
-                theirs: list[Run] = []
-                for i in range(RUNS):
-                    ours.append(_measure(tmp, f"o{i}",
-                                         [str(OPSDASH), "--config", str(config)], env))
-                    theirs.append(_measure(tmp, f"g{i}", [str(glances), "-t", "1"], env))
-                _table(ours, theirs)
-                alone = collect_alone(config, SIDE_S)
-                print(f"  of which collecting alone (the same panels polled at 1 s without "
-                      f"Textual, own interpreter, {SIDE_S:.0f} s): cpu {alone:.2f}% of one core")
-                end = os.getloadavg()
-                print(f"  load average at the end {end[0]:.2f} {end[1]:.2f} {end[2]:.2f}",
-                      flush=True)
-            if "profile" in PARTS:
-                _profile(tmp, config, env)
-            if "incident" in PARTS:
-                _incident(tmp, service.url, redis.url, env)
+            yield tmp, service.url, redis.url, _env(tmp)
         finally:
             stop.set()
             service.stop()
             redis.stop()
 
+
+def main() -> None:
+    glances = ensure_glances()
+    load = os.getloadavg()
+    with targets() as (tmp, http_url, redis_url, env):
+        config = tmp / "opsdash.toml"
+        config.write_text(_config(http_url, redis_url))
+        print(f"opsdash vs glances {GLANCES_VERSION} -t 1, tmux {COLS}x{ROWS} pane, "
+              f"{RUNS} runs each interleaved (o g ...), {WARMUP_S:.0f} s warm-up, "
+              f"{WINDOW_S:.0f} s windows; load average at start "
+              f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} cores",
+              flush=True)
+        if "compare" in PARTS:
+            ours: list[Run] = []
+            theirs: list[Run] = []
+            for i in range(RUNS):
+                ours.append(_measure(tmp, f"o{i}",
+                                     [str(OPSDASH), "--config", str(config)], env))
+                theirs.append(_measure(tmp, f"g{i}", [str(glances), "-t", "1"], env))
+            _table(ours, theirs)
+            alone = collect_alone(config, SIDE_S)
+            print(f"  of which collecting alone (the same panels polled at 1 s without "
+                  f"Textual, own interpreter, {SIDE_S:.0f} s): cpu {alone:.2f}% of one core")
+            end = os.getloadavg()
+            print(f"  load average at the end {end[0]:.2f} {end[1]:.2f} {end[2]:.2f}",
+                  flush=True)
+        if "profile" in PARTS:
+            _profile(tmp, config, env)
+        if "incident" in PARTS:
+            from benchmarks.bench_pane import print_incident
+
+            print_incident(tmp, http_url, redis_url, env)
 
 if __name__ == "__main__":
     main()
