@@ -156,15 +156,26 @@ def incident(tmp: Path, http_url: str, redis_url: str, env: dict[str, str],
         time.sleep(0.5)  # the window's last lines get their chance to show
         latencies = watch.latencies_ms(since)
         shown = "streaming" in pane.screen()
+    except Exception:
+        print(f"  {name}: the pane's last screen (its bytes through a VT emulator):")
+        print(_last_screen(pane.out))
+        raise
     finally:
         feed.stop.set()
         if watch is not None:
             watch.stop.set()
         pane.close()
-    expected = int(SIDE_S / LINE_S)
-    if len(latencies) < expected * 0.8:
-        print(f"  note: only {len(latencies)} of about {expected} lines were seen on screen")
+    written = sum(1 for t in feed.sent.values() if t >= since)
+    if len(latencies) < written:
+        print(f"  note: {len(latencies)} of the {written} lines written in the window showed")
     return Incident(cpu, rss, kbps, latencies, shown)
+
+
+def _last_screen(out: Path) -> str:
+    """What the pane showed last: a program that died leaves its traceback here."""
+    screen = pyte.Screen(COLS, ROWS)
+    pyte.ByteStream(screen).feed(out.read_bytes())
+    return "\n".join(row.rstrip() for row in screen.display if row.strip())
 
 
 def describe(run: Incident) -> str:
