@@ -33,7 +33,8 @@ class OutputOnly(App[None]):
 
 def shown(output: StepOutput) -> list[str]:
     """The view's rows as drawn, trailing blanks stripped."""
-    return [output.render_line(y).text.rstrip() for y in range(PAGE)]
+    return [output.render_line(y).text.rstrip()
+            for y in range(output.scrollable_content_region.height)]
 
 
 async def printed(pilot: Pilot[Any], output: StepOutput, *texts: str) -> None:
@@ -83,6 +84,24 @@ async def test_scrolling_up_stops_the_following_and_the_bottom_resumes_it() -> N
             await printed(pilot, output, f"line {i}")
             assert shown(output).count(f"line {i}") == 1
         assert output.following
+
+
+async def test_a_shorter_view_keeps_the_last_line_in_sight() -> None:
+    app = OutputOnly()
+    async with app.run_test(size=(40, 20)) as pilot:
+        output = app.query_one(StepOutput)
+        await printed(pilot, output, *(f"line {i}" for i in range(30)))
+        assert shown(output) == [f"line {i}" for i in range(25, 30)] + ["", "", "", ""]
+        output.styles.height = 5  # the pane gives it 4 rows now: 9 // 2 rows of room is too many
+        await wait_until(pilot, lambda: output.scrollable_content_region.height == 4,
+                         what="the shorter view")
+        await pilot.pause()
+        assert shown(output) == ["line 28", "line 29", "", ""]
+        assert output.following
+        await printed(pilot, output, "line 30", "line 31")  # into the room below
+        assert shown(output) == ["line 28", "line 29", "line 30", "line 31"]
+        await printed(pilot, output, "line 32")  # past the bottom: half of 4 rows up
+        assert shown(output) == ["line 31", "line 32", "", ""]
 
 
 async def test_output_is_capped_and_a_flood_is_summarised() -> None:
@@ -159,7 +178,6 @@ async def test_a_secret_printed_by_a_step_is_masked_on_screen(tmp_path: Path) ->
         assert await finished(pilot, pane, 0) is StepStatus.DONE
         output = pane.output
         await wait_until(pilot, lambda: "done" in output.lines, what="the step's output")
-        rows = [output.render_line(y).text.rstrip()
-                for y in range(output.scrollable_content_region.height)]
+        rows = shown(output)
         assert '{"user": "app", "password": "****"}' in rows
         assert not any("s3cr3tpw" in line for line in [*rows, *output.lines])

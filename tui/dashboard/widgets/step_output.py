@@ -194,6 +194,13 @@ class StepOutput(ScrollView, can_focus=True):
         self._following = round(new_value) >= self.max_scroll_y
 
     def on_resize(self) -> None:
+        """Another height: half a page of room for the new one (the room left for a taller
+        view would hide every line of a shorter one), and the last line kept in view."""
+        page = self._page
+        rows = max(page, len(self._lines) + page // 2)
+        if rows != self._rows:
+            self._rows = rows
+            self.virtual_size = Size(0, rows)
         if self._following:
             self._scroll_y_to(self.max_scroll_y)
 
