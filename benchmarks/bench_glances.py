@@ -72,18 +72,6 @@ PROFILE_WARMUP_S = float(os.environ.get("BENCH_PROFILE_WARMUP", "15"))
 FRAME_ROWS = 10
 QUEUE_ITEMS = 50
 
-STREAMING_RUNBOOK = """---
-alerts: [ServiceDown]
----
-# Watch the service
-
-1. Follow the service while it recovers:
-
-   ```bash
-   for i in $(seq 1 3000); do echo "tick $i: waiting for the service"; sleep 0.1; done
-   ```
-"""
-
 
 def ensure_glances() -> Path:
     """glances from PyPI in the benchmark's own venv, never the project's."""
@@ -295,32 +283,6 @@ def _profile(tmp: Path, config: Path, env: dict[str, str]) -> None:
     print_profile(stats, WINDOW_S)
 
 
-def _incident(tmp: Path, http_url: str, redis_url: str, env: dict[str, str]) -> None:
-    books = tmp / "runbooks"
-    books.mkdir()
-    (books / "watch.md").write_text(STREAMING_RUNBOOK)
-    config = tmp / "incident.toml"
-    text = _config(http_url, redis_url).replace(f'"{http_url}/readyz"', f'"{http_url}/down"', 1)
-    config.write_text(text)
-    argv = [str(OPSDASH), "--config", str(config), "--runbooks", str(books)]
-    pane = Pane(tmp, "incident", argv, env)
-    try:
-        pane.first_frame()
-        pane.wait_for("ServiceDown")
-        pane.keys("r")
-        pane.wait_for("Run step")
-        pane.keys("Enter")
-        pane.wait_for("tick 3:")
-        cpu, rss, kbps = pane.window(SIDE_S)
-        shown = "tick " in pane.screen()
-    finally:
-        pane.close()
-    print(f"incident on screen (ServiceDown firing, runbook pane open, a step printing a line "
-          f"every 100 ms; {SIDE_S:.0f} s): cpu {cpu:.2f}% of one core, rss max {rss:.1f} MiB, "
-          f"output {kbps:.2f} KB/s (budget < 10); step output still on screen at the end: "
-          f"{'yes' if shown else 'no'}")
-
-
 def _traffic(service: HTTPService, stop: threading.Event) -> None:
     """The service keeps serving (20 requests a second, 1 in 20 a 500): rates move."""
     while not stop.wait(0.5):
@@ -362,6 +324,15 @@ def bench_targets(tmp: Path) -> Iterator[tuple[Path, HTTPService, str]]:
         redis.stop()
 
 
+@contextlib.contextmanager
+def targets() -> Iterator[tuple[Path, str, str, dict[str, str]]]:
+    """`bench_targets` in a temp dir of its own: (tmp dir, HTTP URL, Redis URL, env)."""
+    with tempfile.TemporaryDirectory(prefix="opsdash-bg-") as name:
+        tmp = Path(name)
+        with bench_targets(tmp) as (_, service, redis_url):
+            yield tmp, service.url, redis_url, _env(tmp)
+
+
 def main() -> None:
     glances = ensure_glances()
     load = os.getloadavg()
@@ -391,7 +362,9 @@ def main() -> None:
             if "profile" in PARTS:
                 _profile(tmp, config, env)
             if "incident" in PARTS:
-                _incident(tmp, service.url, redis_url, env)
+                from benchmarks.bench_pane import print_incident
+
+                print_incident(tmp, service.url, redis_url, env)
 
 
 if __name__ == "__main__":
