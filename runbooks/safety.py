@@ -726,6 +726,7 @@ _REDIS_CLI_VALUE = {"-h", "-p", "-a", "-u", "-n", "-s", "--user", "--pass", "--c
                     "--cacertdir", "--cert", "--key", "--sni", "-t", "-r", "-i", "-d", "-D",
                     "--pattern", "--count", "--quoted-pattern", "--tls-ciphers",
                     "--tls-ciphersuites", "--memkeys-samples"}
+_REDIS_CLI_WRITE_MODES = {"--pipe", "--rdb", "--functions-rdb", "--eval", "--cluster", "--replica"}
 _REDIS_CLI_READ_MODES = {"--stat", "--bigkeys", "--memkeys", "--hotkeys", "--scan",
                          "--latency", "--latency-history", "--latency-dist",
                          "--intrinsic-latency", "--keystats"}
@@ -735,7 +736,7 @@ def _redis_cli(args: list[str], inv: Invocation, ctx: _Ctx) -> Classification:
     i = 0
     while i < len(args):
         a = args[i]
-        if a in {"--pipe", "--rdb", "--functions-rdb", "--eval", "--cluster", "--replica"}:
+        if a in _REDIS_CLI_WRITE_MODES:
             return _ch(f"redis-cli {a} writes data or files")
         if a in _REDIS_CLI_READ_MODES:
             return _ro(f"redis-cli {a} only reads")
@@ -1448,7 +1449,7 @@ def _unwrapped(code: str, depth: int = 0) -> list[tuple[str, list[str], Invocati
 
 
 _EDITORS_PAGERS = {"vim", "vi", "nvim", "view", "nano", "emacs", "pico", "joe", "mcedit",
-                   "less", "more", "most", "man", "visudo", "vipw", "vigr", "crontab_e"}
+                   "less", "more", "most", "man", "visudo", "vipw", "vigr"}
 _FULLSCREEN = {"htop", "atop", "btop", "iotop", "iftop", "nload", "watch", "tmux", "screen",
                "mc", "ncdu", "k9s", "lazydocker", "pgcli", "mycli", "iredis", "glances",
                "nmtui", "ctop", "bmon", "nethogs", "tig"}
@@ -1515,8 +1516,8 @@ def _interactive_one(name: str, args: list[str], inv: Invocation) -> bool:
         i = 0
         while i < len(args):
             a = args[i]
-            if a.startswith("--") and a not in _REDIS_CLI_VALUE:
-                return False  # --stat, --bigkeys, --scan, --latency: stream, not a prompt
+            if a in _REDIS_CLI_READ_MODES or a in _REDIS_CLI_WRITE_MODES:
+                return False  # --stat, --bigkeys, --scan, --pipe: run, not a prompt
             if a.startswith("-"):
                 i += 2 if a in _REDIS_CLI_VALUE else 1
                 continue
@@ -1569,9 +1570,9 @@ def _streaming_one(name: str, args: list[str]) -> bool:
     if name == "tcpdump":
         return "c" not in flags
     if name in {"vmstat", "iostat", "mpstat", "pidstat", "sar", "dstat"}:
-        nums = [a for a in _positional(args, {"-p", "-t", "-o"}) if a.isdigit()]
+        nums = [a for a in _positional(args, {"-p", "-o"}) if a.isdigit()]
         return len(nums) == 1
-    return name in {"watch", "dmesg_w"} or (name == "dmesg" and (
+    return name == "watch" or (name == "dmesg" and (
         "w" in flags or "--follow" in args))
 
 

@@ -12,7 +12,15 @@ from __future__ import annotations
 
 import pytest
 
-from runbooks.safety import Classification, Effect, classify, classify_redis, worst
+from runbooks.safety import (
+    Classification,
+    Effect,
+    classify,
+    classify_redis,
+    is_interactive,
+    is_streaming,
+    worst,
+)
 from tui.incident.steps import Gate, action_gate, effect_gate, refusal
 
 RO, CH, DE = Effect.READ_ONLY, Effect.CHANGES, Effect.DESTRUCTIVE
@@ -1172,3 +1180,100 @@ def test_drill_down_actions_pass_the_same_gate(code: str, lang: str, read_only: 
 def test_refusals_name_the_effect() -> None:
     assert refusal(DE) == "destructive"
     assert refusal(CH) == "changes the system"
+
+
+# ---------------------------------------------------------------------------------------
+# Interactive (needs the terminal) and streaming (runs until stopped), one case per rule
+
+INTERACTIVE: list[tuple[str, bool]] = [(f"{e} f", True) for e in [
+    "vim", "vi", "nvim", "view", "nano", "emacs", "pico", "joe", "mcedit", "less", "more",
+    "most", "man", "visudo", "vipw", "vigr"]]
+INTERACTIVE += [(f"{e} x", True) for e in [
+    "htop", "atop", "btop", "iotop", "iftop", "nload", "watch", "tmux", "screen", "mc",
+    "ncdu", "k9s", "lazydocker", "pgcli", "mycli", "iredis", "glances", "nmtui", "ctop",
+    "bmon", "nethogs", "tig"]]
+INTERACTIVE += [(r, True) for r in [
+    "python", "python2", "python3", "ipython", "node", "irb", "pry", "bash", "sh", "zsh",
+    "fish", "dash", "ksh", "sqlite3", "lua", "R", "ghci", "erl", "iex", "php", "python3.11",
+    "python -i", "node -i", "python3 -i x.py"]]
+INTERACTIVE += [
+    ("node x.js", False), ("bash -i x", False), ("echo 1 | python3", False),
+    ("top", True), ("top -b -n 1", False), ("top --batch", False),
+    ("crontab -e", True), ("crontab -l", False),
+    ("systemctl edit x", True), ("systemctl status x", False),
+    ("rails", False), ("gitlab-rails runner x", False),
+    ("bundle exec rails runner x", False), ("bundle exec rails", False),
+    ("bundle exec rake x", False),
+    ("gitlab-psql", True), ("gitlab-redis-cli", True), ("gitlab-psql -c 'select 1'", False),
+    ("gitlab-psql --command x", False), ("gitlab-psql -f x", False),
+    ("echo 'select 1' | gitlab-psql", False),
+    ("kubectl attach x", True), ("kubectl debug node/x", True),
+    ("kubectl debug node/x -- df", False), ("oc rsh pod", True), ("oc rsh pod ls", False),
+    ("kubectl exec -it x -- sh", True), ("kubectl exec -i x -- sh", False),
+    ("kubectl exec --stdin --tty x -- sh", True), ("kubectl run -it x --image=y", True),
+    ("kubectl get pods", False),
+    ("docker attach x", True), ("docker -H h attach x", True),
+    ("docker exec --interactive --tty x sh", True), ("docker exec -i x sh", False),
+    ("docker run -it x", True), ("docker ps", False), ("crictl exec -it x sh", True),
+    ("su", True), ("su - app", True), ("su -c 'ls' app", False), ("su --command ls", False),
+    ("sudo -s", True), ("sudo --login", True), ("doas --shell", True), ("sudo -u x ls", False),
+    ("ssh -t host top", True), ("ssh -tT host top", False), ("ssh host", True),
+    ("ssh -p 22 host", True), ("ssh host uptime", False),
+    ("mongosh", True), ("mongo --host h", True), ("mongosh --eval 'x'", False),
+    ("mongosh db h2", False), ("echo x | mongosh", False),
+    ("psql", True), ("mysql", True), ("mariadb", True), ("psql -c 'select 1'", False),
+    ("psql -l", False), ("psql -f x.sql", False),
+    ("redis-cli", True), ("redis-cli -h h", True), ("redis-cli -h h GET k", False),
+    ("redis-cli --tls", True), ("redis-cli --no-auth-warning -h h", True),
+    ("redis-cli --stat", False), ("redis-cli --rdb x", False), ("redis-cli --pipe", False),
+    ("redis-cli --intrinsic-latency 5", False),
+    ("sudo vim f", True), ("env A=1 vim f", True), ("timeout 5 vim f", True),
+    ("sudo A=1 vim f", True), ("bash -c 'vim f'", True), ("nohup", False), ("$X", False),
+    ("xargs vim", False), ("ls", False),
+]
+
+
+def test_interactive_rules() -> None:
+    wrong = [(code, want) for code, want in INTERACTIVE if is_interactive(code) is not want]
+    assert wrong == []
+    assert is_interactive("psql", "sql") is False
+    assert is_interactive("vim", "redis") is False
+
+
+STREAMING: list[tuple[str, bool]] = [
+    ("tail -f x", True), ("tail -F x", True), ("tail --follow=name x", True),
+    ("tail -n 5 x", False), ("journalctl -f", True), ("journalctl --follow", True),
+    ("journalctl -u x", False), ("kubectl logs -f x", True), ("kubectl logs --follow x", True),
+    ("oc logs x", False), ("kubectl -n ns logs -f x", True), ("kubectl get pods -w", True),
+    ("kubectl get pods --watch", True), ("kubectl get pods", False),
+    ("kubectl rollout status deploy/x", True),
+    ("kubectl rollout status deploy/x --watch=false", False),
+    ("kubectl rollout history deploy/x", False), ("kubectl port-forward x 8080", True),
+    ("kubectl proxy", True), ("kubectl attach x", True), ("kubectl describe x", False),
+    ("docker logs -f x", True), ("docker logs --follow x", True), ("docker logs x", False),
+    ("docker -H h logs --follow x", True), ("docker-compose -p proj logs --follow", True),
+    ("docker compose --file x.yml logs --follow", True), ("docker container logs -f x", True),
+    ("podman logs -f x", True), ("nerdctl stats", True),
+    ("docker stats", True), ("docker stats --no-stream", False), ("docker events", True),
+    ("docker events --until 0s", False), ("docker events --until=0s", False),
+    ("docker ps", False), ("gitlab-ctl tail", True), ("gitlab-ctl status", False),
+    ("redis-cli GET k", False), ("ping h", True), ("ping6 h", True), ("ping -c 3 h", False),
+    ("ping --count 3 h", False), ("tcpdump -i any", True), ("tcpdump -c 10", False),
+    ("vmstat", False), ("vmstat 1 5", False), ("pidstat -p 123 1", True),
+    ("iostat -t 1", True), ("sar -o f 1", True), ("watch ls", True), ("dmesg -w", True),
+    ("dmesg --follow", True), ("dmesg", False), ("ls", False), ("sudo tail -f x", True),
+]
+STREAMING += [(f"redis-cli {c}", True) for c in [
+    "monitor", "SUBSCRIBE c", "psubscribe c", "--stat", "--latency", "--latency-history",
+    "--latency-dist"]]
+STREAMING += [(f"{t} 1", True) for t in ["vmstat", "iostat", "mpstat", "pidstat", "sar",
+                                         "dstat"]]
+
+
+def test_streaming_rules() -> None:
+    wrong = [(code, want) for code, want in STREAMING if is_streaming(code) is not want]
+    assert wrong == []
+    assert is_streaming("MONITOR", "redis") is True
+    assert is_streaming("psubscribe x", "redis-cli") is True
+    assert is_streaming("GET k", "redis") is False
+    assert is_streaming("SELECT 1", "sql") is False
