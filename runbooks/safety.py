@@ -1553,8 +1553,8 @@ def _streaming_one(name: str, args: list[str]) -> bool:
             sub, rest = _first_positional(rest, _COMPOSE_VALUE)
         if sub in {"container"}:
             sub, rest = _first_positional(rest, set())
-        if sub == "logs":
-            return "f" in flags or "--follow" in args
+        if sub == "logs":  # its own -f, not compose's `-f FILE`
+            return "f" in _short_flags(rest) or "--follow" in rest
         if sub == "stats":
             return "--no-stream" not in args
         if sub == "events":
