@@ -59,8 +59,12 @@ class TestMap:
 #: where a silent bug costs most come first. Next: tui/config.py (tests/test_config.py)
 #: and tui/scheduler.py (its unit tests), once their tests run without a dashboard.
 MODULES: dict[str, TestMap] = {
-    "runbooks/safety.py": TestMap(("tests/test_command_effects.py",
+    "runbooks/safety.py": TestMap(("tests/test_classifier_rules.py",
+                                   "tests/test_command_effects.py",
                                    "tests/test_runbook_safety.py")),
+    "runbooks/bashtree.py": TestMap(("tests/test_classifier_rules.py",
+                                     "tests/test_command_effects.py",
+                                     "tests/test_runbook_safety.py")),
     "runbooks/placeholders.py": TestMap(("tests/test_runbook_safety.py",
                                          "tests/test_runbook_parser.py",
                                          "tests/test_placeholder_injection.py", "-k",
