@@ -513,6 +513,8 @@ CASES += [
     sh("git stash show", RO, "git stash show only reads"),
     sh("git stash drop", DE, "git stash drop deletes stashed work"),
     sh("git stash clear", DE, "git stash clear deletes stashed work"),
+    sh("git stash drop stash@{1}", DE, "git stash drop deletes stashed work"),
+    sh("git stash show -p stash@{1}", RO, "git stash show only reads"),
     sh("git tag", RO, "git tag only lists"),
     sh("git tag -l 'v*'", RO, "git tag only lists"),
     sh("git tag --list 'v*'", RO, "git tag only lists"),
@@ -559,11 +561,15 @@ CASES += [sh(f"curl {o} f http://h", CH, "curl writes the file f")
 CASES += [sh(f"curl {o} x http://h", CH, "curl -d sends data (a POST)")
           for o in ["--data", "--data-raw", "--data-binary", "--data-urlencode", "--data-ascii",
                     "--form", "--form-string", "--upload-file", "--json", "-d", "-F", "-T"]]
+# with -G the data goes in the URL; the data option still takes its value
+CASES += [sh(f"curl -G {o} -o/tmp/x http://h", RO, "curl only fetches")
+          for o in ["--data", "--data-raw", "--data-binary", "--data-urlencode", "--data-ascii"]]
 CASES += [sh(f"curl {o} http://h", CH, "curl writes the file (the remote file name)")
           for o in ["--remote-name", "--remote-name-all", "--remote-header-name", "-O", "-sO"]]
 CASES += [
     sh("curl -s http://h", RO, "curl only fetches"),
     sh("curl -sv http://h", RO, "curl only fetches"),
+    sh("curl -v -ofile http://h", CH, "curl writes the file file"),  # -v takes no value
     sh("curl --request DELETE http://h", DE, "curl -X DELETE deletes a resource"),
     sh("curl --request=delete http://h", DE, "curl -X DELETE deletes a resource"),
     sh("curl -X DELETE http://h", DE, "curl -X DELETE deletes a resource"),
@@ -778,6 +784,8 @@ CASES += [
     sh("python -c \"os.system('ls')\"", CH, "python runs code"),
     sh("python -c 'print(1)'", CH, "python runs code"),
     sh('python -c "$CODE"', CH, "python -c runs code we cannot see"),
+    sh("X='os.remove(1)'; python -c \"$X\"", DE,
+       "python -c runs code we cannot see, and it mentions remove"),
     sh("python3 -m http.server", CH, "python3 -m http.server runs a module"),
     sh("python3 x.py", CH, "python3 runs the script x.py"),
     sh("python3 -u x.py", CH, "python3 runs the script x.py"),
@@ -978,6 +986,7 @@ CASES += [
     sh("env -S'rm -f' x", DE, "env -S: rm deletes files"),
     sh("env --split-string='rm -f' x", DE, "env -S: rm deletes files"),
     sh("eval 'ls'", RO, "eval: ls only reads"),
+    sh("eval rm -f x", DE, "eval: rm deletes files"),
     sh('eval "$X"', CH, "eval runs code we cannot see"),
     sh("watch -n 5 'df -h'", RO, "watch: df only reads"),
     sh("watch --interval 5 'rm x'", DE, "watch: rm deletes files"),
@@ -1080,6 +1089,14 @@ CASES += [
     sh("for f in *; do rm \"$f\"; done", DE, "rm deletes files"),
     sh("f() { rm x; }; f", DE, "rm deletes files"),
     sh("cat <<EOF | psql\nTRUNCATE t;\nEOF", DE, "psql: TRUNCATE empties tables"),
+    sh("r\\\nm -rf x", DE, "rm deletes files"),  # backslash-newline inside a word
+    sh("rm \\\n-rf x", DE, "rm deletes files"),
+    sh("echo rm -f x | sh", DE, "sh runs its input: rm deletes files"),
+    sh("X='DROP TABLE t'; psql <<< \"$X\"", DE,
+       "psql runs SQL from its input, and it mentions DROP"),
+    sh("psql < drop.sql", DE, "psql runs SQL from its input, and it mentions drop"),
+    sh("cat <<EOF | grep x | sh\nrm y\nEOF", DE,
+       "sh runs code from its input, and it mentions rm"),
 ]
 CASES += [
     sh("grep -r delete logs/", RO, "grep only reads"),
@@ -1200,6 +1217,10 @@ INTERACTIVE += [(r, True) for r in [
     "python", "python2", "python3", "ipython", "node", "irb", "pry", "bash", "sh", "zsh",
     "fish", "dash", "ksh", "sqlite3", "lua", "R", "ghci", "erl", "iex", "php", "python3.11",
     "python -i", "node -i", "python3 -i x.py"]]
+INTERACTIVE += [(f"bundle exec rails {c}", True) for c in ["console", "c", "dbconsole", "db"]]
+# the option's value is not the database: only a second positional (a script) runs and returns
+INTERACTIVE += [(f"mongo {o} v db", True) for o in [
+    "--host", "--port", "-u", "-p", "--username", "--password", "--authenticationDatabase"]]
 INTERACTIVE += [
     ("node x.js", False), ("bash -i x", False), ("echo 1 | python3", False),
     ("top", True), ("top -b -n 1", False), ("top --batch", False),
