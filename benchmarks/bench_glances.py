@@ -43,7 +43,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -328,13 +328,15 @@ def _traffic(service: HTTPService, stop: threading.Event) -> None:
         service.observe(n=1, status=500, seconds=0.2)
 
 
-def main() -> None:
+@contextlib.contextmanager
+def bench_targets(tmp: Path) -> Iterator[tuple[Path, HTTPService, str]]:
+    """The benchmark's 20 targets (`bench_ui._config`) served for real: an HTTP service
+    whose counters move, a redis-server with QUEUE_ITEMS in each queue; yields (config,
+    service, redis url). bench_memory runs opsdash on the same."""
     sys.path.insert(0, str(ROOT))
     from tests.fixtures.http import HTTPService
     from tests.fixtures.redis import RedisServer
 
-    glances = ensure_glances()
-    load = os.getloadavg()
     service = HTTPService()
     service.route("/readyz", body={"database": {"ok": True}, "jobs": {"ok": True}})
     service.route("/down", status=500, body="down")
@@ -342,19 +344,30 @@ def main() -> None:
     stop = threading.Event()
     feeder = threading.Thread(target=_traffic, args=(service, stop), daemon=True)
     feeder.start()
+    redis = RedisServer(tmp, _free_port())
+    redis.start()
+    try:
+        import redis as redis_py
+
+        client = redis_py.Redis.from_url(redis.url)
+        for i in range(3):
+            client.rpush(f"q{i}", *[f"job{j}" for j in range(QUEUE_ITEMS)])
+        client.close()
+        config = tmp / "opsdash.toml"
+        config.write_text(_config(service.url, redis.url))
+        yield config, service, redis.url
+    finally:
+        stop.set()
+        service.stop()
+        redis.stop()
+
+
+def main() -> None:
+    glances = ensure_glances()
+    load = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="opsdash-bg-") as name:
         tmp = Path(name)
-        redis = RedisServer(tmp, _free_port())
-        redis.start()
-        try:
-            import redis as redis_py
-
-            client = redis_py.Redis.from_url(redis.url)
-            for i in range(3):
-                client.rpush(f"q{i}", *[f"job{j}" for j in range(QUEUE_ITEMS)])
-            client.close()
-            config = tmp / "opsdash.toml"
-            config.write_text(_config(service.url, redis.url))
+        with bench_targets(tmp) as (config, service, redis_url):
             env = _env(tmp)
             print(f"opsdash vs glances {GLANCES_VERSION} -t 1, tmux {COLS}x{ROWS} pane, "
                   f"{RUNS} runs each interleaved (o g ...), {WARMUP_S:.0f} s warm-up, "
@@ -378,11 +391,7 @@ def main() -> None:
             if "profile" in PARTS:
                 _profile(tmp, config, env)
             if "incident" in PARTS:
-                _incident(tmp, service.url, redis.url, env)
-        finally:
-            stop.set()
-            service.stop()
-            redis.stop()
+                _incident(tmp, service.url, redis_url, env)
 
 
 if __name__ == "__main__":
