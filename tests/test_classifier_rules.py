@@ -563,7 +563,8 @@ CASES += [sh(f"curl {o} x http://h", CH, "curl -d sends data (a POST)")
                     "--form", "--form-string", "--upload-file", "--json", "-d", "-F", "-T"]]
 # with -G the data goes in the URL; the data option still takes its value
 CASES += [sh(f"curl -G {o} -o/tmp/x http://h", RO, "curl only fetches")
-          for o in ["--data", "--data-raw", "--data-binary", "--data-urlencode", "--data-ascii"]]
+          for o in ["--data", "--data-raw", "--data-binary", "--data-urlencode", "--data-ascii",
+                    "--form", "--form-string"]]
 CASES += [sh(f"curl {o} http://h", CH, "curl writes the file (the remote file name)")
           for o in ["--remote-name", "--remote-name-all", "--remote-header-name", "-O", "-sO"]]
 CASES += [
@@ -582,6 +583,8 @@ CASES += [
     sh("curl --config f http://h", CH, "curl --config reads options from a file"),
     sh("curl -K f http://h", CH, "curl -K reads options from a file"),
     sh("curl -ofile http://h", CH, "curl writes the file file"),
+    sh("curl -of -XDELETE http://h", DE, "curl -X DELETE deletes a resource"),
+    sh("curl -o /dev/null -XDELETE http://h", DE, "curl -X DELETE deletes a resource"),
     sh("curl -o /dev/null http://h", RO, "curl only fetches"),
     sh("curl --output - http://h", RO, "curl only fetches"),
     sh("curl -o /dev/stdout http://h", RO, "curl only fetches"),
@@ -721,12 +724,14 @@ CASES += [
     sh("sed --expression='1w out' f", CH, SED_W),
     sh("sed --expression '$e' f", CH, SED_W),
     sh("sed -e p f", RO, "sed only prints"),
+    sh("sed -ep -e '1w out' f", CH, SED_W),
     sh("sed -f script.sed f", CH, "sed -f runs a script from a file"),
     sh("sed --file=script.sed f", CH, "sed -f runs a script from a file"),
     sh("sed -nf script.sed f", CH, "sed -f runs a script from a file"),
 ]
 CASES += [
     sh("echo x | tee f", DE, "tee overwrites f"),
+    sh("echo x | tee app.log", DE, "tee overwrites app.log"),
     sh("echo x | tee -a f", CH, "tee -a appends to f"),
     sh("echo x | tee --append f", CH, "tee -a appends to f"),
     sh("echo x | tee -ai f", CH, "tee -a appends to f"),
@@ -854,6 +859,7 @@ CASES += [
     sh("terraform apply", CH, "terraform apply changes infrastructure or state"),
     sh("helm install x y", CH, "helm install changes releases"),
     sh("helm repo add x y", CH, "helm repo changes releases"),
+    sh("helm repo list -o json", RO, "helm repo only reads"),
     sh("alembic upgrade head", CH, "alembic upgrade changes the schema"),
     sh("alembic downgrade -1", DE, "alembic downgrade rolls back the schema"),
     sh("ip addr", RO, "ip only shows"),
@@ -885,6 +891,7 @@ CASES += [
     sh("openssl genrsa 2048 -out k", CH, "openssl -out writes a file"),
     sh("openssl req -new -keyout k", CH, "openssl -out writes a file"),
     sh("openssl genrsa 2048", CH, "openssl genrsa is not known to only read"),
+    sh("openssl", CH, "openssl  is not known to only read"),
     sh("mount", RO, "mount only lists"),
     sh("mount -l", RO, "mount only lists"),
     sh("mount --show", RO, "mount only lists"),
@@ -965,6 +972,8 @@ CASES += [sh(f"{w} {NEEDS_ARG.get(w, '')} rm x", DE, "rm deletes files") for w i
 CASES += [sh(f"{w} {NEEDS_ARG.get(w, '')} ls", RO, "ls only reads") for w in WRAPPERS]
 CASES += [
     sh("sudo A=1 B=2 rm x", DE, "rm deletes files"),
+    sh("sudo -u a -g b rm x", DE, "rm deletes files"),
+    sh("env -S 'sudo' rm x", DE, "env -S: rm deletes files"),
     sh("env -i PATH=/bin rm x", DE, "rm deletes files"),
     sh("env -S 'rm -f' x", DE, "env -S: rm deletes files"),
     sh("env --split-string='ls -l'", RO, "ls only reads"),
@@ -1270,7 +1279,7 @@ STREAMING: list[tuple[str, bool]] = [
     ("tail -n 5 x", False), ("journalctl -f", True), ("journalctl --follow", True),
     ("journalctl -u x", False), ("kubectl logs -f x", True), ("kubectl logs --follow x", True),
     ("oc logs x", False), ("kubectl -n ns logs -f x", True), ("kubectl get pods -w", True),
-    ("kubectl get pods --watch", True), ("kubectl get pods", False),
+    ("kubectl get pods --watch", True), ("kubectl log -f x", True), ("kubectl get pods", False),
     ("kubectl rollout status deploy/x", True),
     ("kubectl rollout status deploy/x --watch=false", False),
     ("kubectl rollout history deploy/x", False), ("kubectl port-forward x 8080", True),
