@@ -147,10 +147,17 @@ def _redirect(node: Node, inv: Invocation, out: list[Invocation]) -> list[Node]:
     return extra
 
 
+def _continues(prev: Node | None, node: Node) -> bool:
+    """`node` is the rest of `prev`'s word after a backslash-newline (tree-sitter splits)."""
+    return prev is not None and node.start_byte - prev.end_byte == 2 and \
+        node.start_point == (prev.end_point[0] + 1, 0)
+
+
 def _command(node: Node, out: list[Invocation], stdin: str | None, piped: bool,
              redirects: list[Node]) -> Invocation:
     inv = Invocation([], stdin=stdin, piped=piped, text=_text(node))
     extra: list[Node] = []
+    prev: Node | None = None
     for child in node.named_children:
         if child.type == "variable_assignment":
             _visit_substitutions(child, out)
@@ -162,7 +169,13 @@ def _command(node: Node, out: list[Invocation], stdin: str | None, piped: bool,
             extra += _redirect(child, inv, out)
         else:
             _visit_substitutions(child, out)
-            inv.words.append(word_value(child))
+            value = word_value(child)
+            if _continues(prev, child) and inv.words:
+                # `r\<newline>m`: bash removes the backslash-newline and reads one word
+                last = inv.words.pop()
+                value = None if last is None or value is None else last + value
+            inv.words.append(value)
+        prev = child
     for red in redirects:
         extra += _redirect(red, inv, out)
     for word in extra:

@@ -259,7 +259,7 @@ def classify_redis(args: Sequence[Word]) -> Classification:
         return _ch("the Redis command comes from an expansion")
     first = args[0].lower()
     second = args[1].lower() if len(args) > 1 and args[1] is not None else ""
-    name = f"{first} {second}" if first in _REDIS_CONTAINERS else first
+    name = f"{first} {second}".strip() if first in _REDIS_CONTAINERS else first
     shown = name.upper()
     if first in {"eval", "evalsha", "eval_ro", "fcall", "evalsha_ro", "fcall_ro"}:
         script = " ".join(a for a in args[1:] if a is not None)
@@ -270,7 +270,7 @@ def classify_redis(args: Sequence[Word]) -> Classification:
         return _ch(f"{shown} runs a script")
     if name in _REDIS_DESTRUCTIVE or first in _REDIS_DESTRUCTIVE:
         return _de(f"{shown} removes or overwrites Redis data or state")
-    if name in _REDIS_READ:
+    if name in _REDIS_READ or first in _REDIS_READ:
         return _ro(f"{shown} only reads")
     return _ch(f"{shown} is not known to only read")
 
@@ -388,6 +388,8 @@ _ALWAYS_DESTRUCTIVE = {
     "dropuser": "dropuser drops a role", "mv": "mv moves files and may overwrite",
     "cp": "cp may overwrite its target", "srm": "srm deletes files",
     "umount": "umount detaches a filesystem", "kexec": "kexec replaces the running kernel",
+    "lvremove": "lvremove deletes logical volumes", "vgremove": "vgremove deletes volume groups",
+    "pvremove": "pvremove wipes physical volumes",
 }
 
 # Tools with subcommands not in the table below: destructive when one of these is an
@@ -400,7 +402,7 @@ _VERB_TOOLS = {"celery", "patronictl", "pg_ctl", "pg_ctlcluster", "flask", "djan
                "sidekiqctl", "rake", "bundle", "gitlab-rake", "gitlab-rails", "rails",
                "consul-template", "openstack", "doctl", "eksctl", "argocd", "flux",
                "kustomize", "ansible", "salt", "npm", "yarn", "snap", "zfs", "zpool", "lvm",
-               "lvremove", "vgremove", "pvremove", "mdadm", "docker-machine", "minikube",
+               "mdadm", "docker-machine", "minikube",
                "kind", "k3s", "microk8s", "supervisorctl", "s6-svc", "runsv", "monit"}
 _VERBS = {"restart", "stop", "kill", "rm", "rmi", "prune", "purge", "failover", "switchover",
           "downgrade", "delete", "drain", "cordon", "down", "shutdown", "disable", "mask",
@@ -723,8 +725,8 @@ def _wget(args: list[str]) -> Classification:
 _REDIS_CLI_VALUE = {"-h", "-p", "-a", "-u", "-n", "-s", "--user", "--pass", "--cacert",
                     "--cacertdir", "--cert", "--key", "--sni", "-t", "-r", "-i", "-d", "-D",
                     "--pattern", "--count", "--quoted-pattern", "--tls-ciphers",
-                    "--tls-ciphersuites", "--memkeys-samples", "--replica", "--functions-rdb",
-                    "--intrinsic-latency", "--eval", "--rdb", "--cluster"}
+                    "--tls-ciphersuites", "--memkeys-samples"}
+_REDIS_CLI_WRITE_MODES = {"--pipe", "--rdb", "--functions-rdb", "--eval", "--cluster", "--replica"}
 _REDIS_CLI_READ_MODES = {"--stat", "--bigkeys", "--memkeys", "--hotkeys", "--scan",
                          "--latency", "--latency-history", "--latency-dist",
                          "--intrinsic-latency", "--keystats"}
@@ -734,7 +736,7 @@ def _redis_cli(args: list[str], inv: Invocation, ctx: _Ctx) -> Classification:
     i = 0
     while i < len(args):
         a = args[i]
-        if a in {"--pipe", "--rdb", "--functions-rdb", "--eval", "--cluster", "--replica"}:
+        if a in _REDIS_CLI_WRITE_MODES:
             return _ch(f"redis-cli {a} writes data or files")
         if a in _REDIS_CLI_READ_MODES:
             return _ro(f"redis-cli {a} only reads")
@@ -742,8 +744,10 @@ def _redis_cli(args: list[str], inv: Invocation, ctx: _Ctx) -> Classification:
             i += 2 if a in _REDIS_CLI_VALUE else 1
             continue
         break
-    command = args[i:]
+    command: list[Word] = [None if w == "\0" else w for w in args[i:]]
     if command:
+        if command[0] is None:
+            ctx.opaque = True
         result = classify_redis(command)
         return Classification(result.effect, f"redis-cli {result.reason}")
     if inv.stdin is not None:
@@ -844,8 +848,8 @@ def _psql(tool: str, args: list[str], inv: Invocation, ctx: _Ctx) -> Classificat
     return Classification(result.effect, f"{tool}: {result.reason}")
 
 
-_AWK_VALUE = {"-F", "-v", "-f", "-i", "--include", "-l", "--load", "-E", "--exec",
-              "--assign", "--field-separator", "-o", "-W"}
+_AWK_VALUE = {"-F", "-v", "-i", "--include", "-l", "--load", "--assign", "--field-separator",
+              "-o", "-W"}
 
 
 def _awk(tool: str, args: list[str]) -> Classification:
@@ -863,27 +867,56 @@ def _awk(tool: str, args: list[str]) -> Classification:
     return _ro(f"{tool} only reads")
 
 
+_SED_ADDRESS = r"(?:\d+|\$|/(?:[^/\\\n]|\\.)*/[IM]*|\\(?P<d>.)(?:(?!(?P=d)).|\\.)*?(?P=d))"
+# w/W (write a file) or e (run a command) where a command starts, after its address
+_SED_WRITE_COMMAND = re.compile(
+    r"(?:^|[;{}\n])\s*(?:" + _SED_ADDRESS + r"(?:\s*[,~]\s*(?:[+~]?\d+|\$|"
+    r"/(?:[^/\\\n]|\\.)*/[IM]*))?)?\s*!?\s*[wWe]")
+# s/a/b/FLAGS with a w (write) or e (run the result) flag, any delimiter
+_SED_S_FLAGS = re.compile(
+    r"s(?P<q>[^\\\n])(?:(?!(?P=q))[^\\\n]|\\.)*(?P=q)(?:(?!(?P=q))[^\\\n]|\\.)*(?P=q)"
+    r"[gpiImM0-9]*[we]")
+
+
 def _sed(args: list[str]) -> Classification:
-    for a in args:
+    """sed prints unless -i, or its script has w/W/e commands or s///w, s///e flags."""
+    scripts: list[str] = []
+    i = 0
+    while i < len(args):
+        a = args[i]
+        nxt = args[i + 1] if i + 1 < len(args) else ""
         if a.startswith("--in-place") or re.match(r"-[nErsuz]*i", a):
             return _de("sed -i edits files in place")
-    script = next((a for a in _positional(args, {"-e", "-f", "-l"})), "")
-    if re.search(r"(?:^|[;}\s/])[wWe](?:\s|$)|/w\s", script):
+        if a.startswith(("--file", "-f")) or re.match(r"-[nErsuz]+f", a):
+            return _ch("sed -f runs a script from a file")
+        m = re.fullmatch(r"(?:-[nErsuz]*e|--expression=?)(.*)", a, re.S)
+        if m:
+            scripts.append(m.group(1) or nxt)
+            i += 1 if m.group(1) else 2
+            continue
+        i += 2 if a in {"-l", "--line-length"} else 1
+    if not scripts:
+        scripts = _positional(args, {"-l", "--line-length"})[:1]
+    if any(_SED_WRITE_COMMAND.search(s) or _SED_S_FLAGS.search(s) for s in scripts):
         return _ch("sed writes a file or runs a command")
     return _ro("sed only prints")
 
 
-def _device(path: str) -> bool:
-    return path.startswith("/dev/") and path not in {
-        "/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty", "/dev/zero"} and not \
+def _harmless(path: str) -> bool:
+    """Writing here loses nothing: the bit bucket, the terminal, an open descriptor."""
+    return path in {"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty", "/dev/zero"} or \
         path.startswith("/dev/fd/")
+
+
+def _device(path: str) -> bool:
+    return path.startswith("/dev/") and not _harmless(path)
 
 
 def _tee(args: list[str]) -> Classification:
     append = any(a in {"-a", "--append"} or (a.startswith("-") and not a.startswith("--")
                                               and "a" in a) for a in args)
     files = [a for a in args if not a.startswith("-") or a == "-"]
-    files = [f for f in files if f not in {"/dev/null", "/dev/stdout", "/dev/stderr", "-"}]
+    files = [f for f in files if f != "-" and not _harmless(f)]
     if not files:
         return _ro("tee only copies to stdout")
     dev = next((f for f in files if _device(f)), None)
@@ -913,9 +946,9 @@ def _find(args: list[str], ctx: _Ctx, inv: Invocation) -> Classification:
     return worst(results)
 
 
-_XARGS_VALUE = {"-I", "-i", "-n", "-P", "-L", "-l", "-d", "-E", "-e", "-s", "-a",
-                "--arg-file", "--delimiter", "--max-args", "--max-procs", "--max-lines",
-                "--replace", "--eof", "--max-chars", "--process-slot-var"}
+# -i, -l, -e (--replace, --max-lines, --eof) take a value only attached: `-i{}`, `-l5`
+_XARGS_VALUE = {"-I", "-n", "-P", "-L", "-d", "-E", "-s", "-a", "--arg-file", "--delimiter",
+                "--max-args", "--max-procs", "--max-chars", "--process-slot-var"}
 
 
 def _command_after_options(args: list[str], with_value: set[str]) -> list[str]:
@@ -932,8 +965,8 @@ def _command_after_options(args: list[str], with_value: set[str]) -> list[str]:
 
 
 def _interpreter_code(tool: str, code: str) -> Classification:
-    m = re.search(r"(?i)\b(?:shutil\.rmtree|rmtree|os\.remove|os\.unlink|os\.rmdir|"
-                  r"os\.removedirs|\.unlink\(|os\.kill|\.kill\(|\.terminate\(|unlink|rmdir|"
+    m = re.search(r"(?i)\b(?:shutil\.rmtree|rmtree|os\.removedirs|os\.remove|os\.unlink|"
+                  r"os\.rmdir|\.unlink\(|os\.kill|\.kill\(|\.terminate\(|unlink|rmdir|"
                   r"truncate|FileUtils\.rm\w*|File\.delete|fs\.rm\w*|fs\.unlink\w*|"
                   r"DROP\s+\w+|FLUSHALL|FLUSHDB|\.delete\(|\.drop\(|\.flushall\(|"
                   r"\.flushdb\()", code)
@@ -1167,7 +1200,7 @@ _WRAPPER_VALUE: dict[str, set[str]] = {
     "unbuffer": set(), "caffeinate": set(), "systemd-run": {"-p", "--property", "-u",
                                                             "--unit", "-M", "--machine"},
     "runuser": {"-u", "-g", "-G"}, "chroot": {"--userspec", "--groups"},
-    "then": set(), "do": set(), "else": set(), "!": set(), "xargs": _XARGS_VALUE,
+    "xargs": _XARGS_VALUE,
 }
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 _SSH_VALUE = {"-i", "-p", "-l", "-o", "-F", "-J", "-L", "-R", "-D", "-b", "-c", "-E", "-e",
@@ -1184,8 +1217,7 @@ def _invocation(inv: Invocation, ctx: _Ctx) -> Classification:
             ctx.opaque = True
             results.append(_de(f"{op} writes to a file named by a variable") if ">>" not in op
                            else _ch(f"{op} appends to a file named by a variable"))
-        elif target in {"/dev/null", "/dev/stdout", "/dev/stderr", "/dev/tty"} or \
-                target.startswith("/dev/fd/"):
+        elif _harmless(target):
             continue
         elif _device(target):
             results.append(_de(f"{op} writes to the device {target}"))
@@ -1212,8 +1244,12 @@ def _words(words: Sequence[Word], inv: Invocation, ctx: _Ctx) -> Classification:
             return _ro("command -v only looks up")
         if name == "env":
             for i, a in enumerate(args):
-                if a in {"-S", "--split-string"} and i + 1 < len(args):
-                    return _inner(shlex.split(args[i + 1]) + args[i + 2:], ctx, "env -S", inv)
+                m = re.fullmatch(r"(?:-S|--split-string=?)(.*)", a, re.S)
+                split = m.group(1) if m and m.group(1) else None
+                if m and split is None and i + 1 < len(args):
+                    split, i = args[i + 1], i + 1
+                if split is not None:
+                    return _inner(shlex.split(split) + args[i + 1:], ctx, "env -S", inv)
         rest = _command_after_options(args, _WRAPPER_VALUE[name])
         while rest and _ASSIGNMENT.match(rest[0]):
             rest = rest[1:]
@@ -1223,6 +1259,9 @@ def _words(words: Sequence[Word], inv: Invocation, ctx: _Ctx) -> Classification:
             rest = rest[1:]  # priority, CPU mask, lock file, new root
         if name == "flock" and "-c" in args:
             code = args[args.index("-c") + 1] if args.index("-c") + 1 < len(args) else "\0"
+            if code == "\0":
+                ctx.opaque = True
+                return _ch("flock -c runs code we cannot see")
             return _shell_code(code, ctx, "flock -c")
         if name == "xargs":
             return _inner(rest or ["echo"], ctx, "xargs", inv)
@@ -1240,7 +1279,7 @@ def _words(words: Sequence[Word], inv: Invocation, ctx: _Ctx) -> Classification:
             return _ch("eval runs code we cannot see")
         return _shell_code(" ".join(args), ctx, "eval")
     if name == "watch":
-        rest = _command_after_options(args, {"-n", "--interval", "-d", "-q"})
+        rest = _command_after_options(args, {"-n", "--interval"})
         if "\0" in rest:
             ctx.opaque = True
             return _ch("watch runs code we cannot see")
@@ -1410,7 +1449,7 @@ def _unwrapped(code: str, depth: int = 0) -> list[tuple[str, list[str], Invocati
 
 
 _EDITORS_PAGERS = {"vim", "vi", "nvim", "view", "nano", "emacs", "pico", "joe", "mcedit",
-                   "less", "more", "most", "man", "visudo", "vipw", "vigr", "crontab_e"}
+                   "less", "more", "most", "man", "visudo", "vipw", "vigr"}
 _FULLSCREEN = {"htop", "atop", "btop", "iotop", "iftop", "nload", "watch", "tmux", "screen",
                "mc", "ncdu", "k9s", "lazydocker", "pgcli", "mycli", "iredis", "glances",
                "nmtui", "ctop", "bmon", "nethogs", "tig"}
@@ -1477,8 +1516,8 @@ def _interactive_one(name: str, args: list[str], inv: Invocation) -> bool:
         i = 0
         while i < len(args):
             a = args[i]
-            if a.startswith("--") and a not in _REDIS_CLI_VALUE:
-                return False  # --stat, --bigkeys, --scan, --latency: stream, not a prompt
+            if a in _REDIS_CLI_READ_MODES or a in _REDIS_CLI_WRITE_MODES:
+                return False  # --stat, --bigkeys, --scan, --pipe: run, not a prompt
             if a.startswith("-"):
                 i += 2 if a in _REDIS_CLI_VALUE else 1
                 continue
@@ -1514,8 +1553,8 @@ def _streaming_one(name: str, args: list[str]) -> bool:
             sub, rest = _first_positional(rest, _COMPOSE_VALUE)
         if sub in {"container"}:
             sub, rest = _first_positional(rest, set())
-        if sub == "logs":
-            return "f" in flags or "--follow" in args
+        if sub == "logs":  # its own -f, not compose's `-f FILE`
+            return "f" in _short_flags(rest) or "--follow" in rest
         if sub == "stats":
             return "--no-stream" not in args
         if sub == "events":
@@ -1531,9 +1570,9 @@ def _streaming_one(name: str, args: list[str]) -> bool:
     if name == "tcpdump":
         return "c" not in flags
     if name in {"vmstat", "iostat", "mpstat", "pidstat", "sar", "dstat"}:
-        nums = [a for a in _positional(args, {"-p", "-t", "-o"}) if a.isdigit()]
+        nums = [a for a in _positional(args, {"-p", "-o"}) if a.isdigit()]
         return len(nums) == 1
-    return name in {"watch", "dmesg_w"} or (name == "dmesg" and (
+    return name == "watch" or (name == "dmesg" and (
         "w" in flags or "--follow" in args))
 
 
