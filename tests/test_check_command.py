@@ -259,10 +259,10 @@ def test_a_target_that_never_answers_is_crit_within_its_timeout(tmp_path: Path,
     assert run.code == 2
     stuck = run.panel("health:stuck")
     assert stuck["status"] == "crit"
-    assert "timeout" in stuck["summary"]
-    # it waited its 1 s timeout; the loose upper bound is interpreter start-up plus
-    # timeout, a correctness check, not a benchmark
-    assert 1 <= run.elapsed < 1 + 3
+    # ended by its own 1 s timeout (the message says so), not by a hang: check() gives the
+    # whole run 60 s. No upper time bound: interpreter start-up on a busy machine varies
+    assert stuck["summary"].endswith("no answer after 1s"), stuck["summary"]
+    assert run.elapsed >= 1  # a timer never fires early
 
 
 def test_a_refused_port_is_crit_refused(tmp_path: Path) -> None:
