@@ -159,3 +159,22 @@ async def feed(pilot: Pilot[Any], fed: list[PanelState]) -> None:
         app.post_message(PanelUpdated(state))
     await pilot.pause()
     await pilot.pause()
+
+
+def keep_notifications(app: OpsdashApp, monkeypatch: pytest.MonkeyPatch
+                       ) -> list[tuple[str, str]]:
+    """Every (title, message) the app is asked to show, kept for the test.
+
+    A toast leaves `app._notifications` when its timeout expires, which a loaded machine
+    can spend before the test looks; this list keeps what was said. Textual's notify is
+    still called, so the app behaves as it does for a user.
+    """
+    told: list[tuple[str, str]] = []
+    real_notify = app.notify
+
+    def notify(message: str, *args: Any, **kwargs: Any) -> None:
+        told.append((str(kwargs.get("title", "")), str(message)))
+        real_notify(message, *args, **kwargs)
+
+    monkeypatch.setattr(app, "notify", notify)
+    return told

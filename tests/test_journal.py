@@ -11,7 +11,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from common.durations import format_duration
 from runbooks.incidents import incidents
 from runbooks.journal import Journal, default_journal_path, read_journal
 from runbooks.report import clock, render_record, render_report
+from tests.test_app_support import utc  # noqa: F401 - fixture
 from tui.cli import main
 
 SECRET = "hunter2-Pass"
@@ -331,16 +331,6 @@ def test_a_warning_opens_an_incident_that_closes_when_the_panel_is_ok_again(
 T0 = 1_700_000_000.0  # 2023-11-14 22:13:20 UTC
 
 
-@pytest.fixture
-def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The report prints local times: pin the zone so whole reports can be compared."""
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
-
-
 def legacy_story() -> list[dict[str, object]]:
     """A journal without incident events: two incidents and a step run outside them."""
     return [
@@ -371,7 +361,7 @@ def legacy_story() -> list[dict[str, object]]:
     ]
 
 
-def test_the_legacy_report_is_exact(utc: None) -> None:
+def test_the_legacy_report_is_exact(utc: None) -> None:  # noqa: F811
     assert render_report(legacy_story()) == """\
 # Incident timeline
 
@@ -511,7 +501,7 @@ def test_report_json_selects_by_incident_and_since(
     assert [i["incident"] for i in json.loads(capsys.readouterr().out)] == [1, 2]
 
 
-def test_the_recorded_report_is_exact(utc: None) -> None:
+def test_the_recorded_report_is_exact(utc: None) -> None:  # noqa: F811
     assert render_record(incidents(recorded_story())[:1]) == """\
 # Incident timeline
 

@@ -6,14 +6,12 @@ saw, at an exact time, so every count and duration below is pinned.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
-
 import pytest
 
 from panels.alerts import Alert, AlertState, Severity
 from panels.base import Status
 from panels.watch import PanelState
+from tests.test_app_support import utc  # noqa: F401 - fixture
 from tui.incident.recovery import CONFIRM_POLLS, Recovery, RecoveryWatch, clock
 
 T0 = 1_700_000_000.0
@@ -21,13 +19,8 @@ PANEL = "health:api"
 
 
 @pytest.fixture(autouse=True)
-def utc(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """clock() prints local time: pin the zone so the lines are exact."""
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
+def _utc(utc: None) -> None:  # noqa: F811
+    """clock() prints local time: the shared UTC pin, for every test here."""
 
 
 def alert(state: AlertState, at: float, fired_at: float | None = None,

@@ -20,7 +20,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, OptionList
 
 from runbooks.journal import read_journal
-from tests.test_app_support import HOST, T0, config_for, feed, panels, states
+from tests.test_app_support import HOST, T0, config_for, feed, keep_notifications, panels, states
 from tui.commands.demo import demo_config
 from tui.config.loader import Config, PanelSpec
 from tui.dashboard.app import OpsdashApp
@@ -493,17 +493,7 @@ async def test_the_pane_follows_a_new_alert_once_the_one_shown_has_recovered(
     from tui.dashboard.messages import PanelUpdated
 
     app = drill.app()
-    # what the pane told the user, kept: a toast expires after its 5 s, which a loaded
-    # machine can spend between the poll that moved the pane and the assertion below
-    told: list[str] = []
-    real_notify = app.notify
-
-    def notify(message: str, *args: Any, **kwargs: Any) -> None:
-        if kwargs.get("title") == "runbook pane":
-            told.append(message)
-        real_notify(message, *args, **kwargs)
-
-    monkeypatch.setattr(app, "notify", notify)
+    told = keep_notifications(app, monkeypatch)  # a 5 s toast may expire before we look
     async with app.run_test(size=(160, 48)) as pilot:
         pane = await open_pane(pilot)
         assert pane.session.target is not None
@@ -523,8 +513,9 @@ async def test_the_pane_follows_a_new_alert_once_the_one_shown_has_recovered(
         # does not pull it away while ContainerDown is still firing
         assert pane.session.target is not None
         assert pane.session.target.alert.name == "ContainerDown"
-        assert told == ["following ContainerDown on containers:containers: the alert shown "
-                        "before recovered"]
+        assert [m for title, m in told if title == "runbook pane"] == [
+            "following ContainerDown on containers:containers: the alert shown before "
+            "recovered"]
 
 
 def test_a_pane_keeps_its_alert_while_a_step_runs_or_before_it_recovered() -> None:
