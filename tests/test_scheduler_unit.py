@@ -309,13 +309,30 @@ def test_status_changes_post_within_urgent_s_routine_figures_within_batch_s() ->
         await s.aclose()
 
     run(main)
-    assert (sched.URGENT_S, sched.BATCH_S) == (0.05, 0.5)
+    assert (sched.URGENT_S, sched.BATCH_S) == (0.05, 0.9)
     times = [round(t, 6) for t, _ in host.posted]
     ids = [p for _, p in host.posted]
     # first polls are changes (from nothing): urgent; a's 100 -> 900 at 10 too
-    assert times == [0.05, 5.05, 10.05, 15.5, 20.5]
+    assert times == [0.05, 5.05, 10.05, 15.9, 20.9]
     assert ids == [["scripted:a"], ["scripted:b"], ["scripted:a"], ["scripted:b"],
                    ["scripted:a"]]
+
+
+def test_a_one_second_round_of_four_phases_is_one_redraw() -> None:
+    items = [ScriptedPanel(f"p{i}") for i in range(4)]
+    host = Host()
+
+    async def main(loop: VirtualTimeLoop) -> None:
+        s = scheduler(host, *items, refresh=1.0)
+        s.start()
+        await until(loop, 3.95)
+        await s.aclose()
+
+    run(main)
+    assert items[3].started == [0.75, 1.75, 2.75, 3.75]
+    # first polls are changes (urgent, one per phase); then each round is one batch
+    assert [(round(t, 6), len(p)) for t, p in host.posted] == [
+        (0.05, 1), (0.3, 1), (0.55, 1), (0.8, 1), (1.9, 4), (2.9, 4), (3.9, 4)]
 
 
 def test_a_routine_batch_is_pulled_forward_by_an_urgent_change() -> None:
