@@ -56,8 +56,7 @@ class TestMap:
 
 
 #: module -> the fast tests that cover it. Extend here, one entry per module: the ones
-#: where a silent bug costs most come first. Next: tui/config.py (tests/test_config.py)
-#: and tui/scheduler.py (its unit tests), once their tests run without a dashboard.
+#: where a silent bug costs most come first.
 MODULES: dict[str, TestMap] = {
     "runbooks/safety.py": TestMap(("tests/test_command_effects.py",
                                    "tests/test_runbook_safety.py")),
@@ -75,12 +74,18 @@ MODULES: dict[str, TestMap] = {
                                  "-k", "not core_kept_busy")),
     "runbooks/journal.py": TestMap(("tests/test_journal.py",)),
     "runbooks/report.py": TestMap(("tests/test_journal.py",)),
-    "runbooks/incidents.py": TestMap(("tests/test_incident_record.py", "-k",
-                                      "not no_pane_open")),
+    "runbooks/incidents.py": TestMap(("tests/test_journal.py", "tests/test_incident_record.py",
+                                      "-k", "not no_pane_open")),
     "tui/incident/record.py": TestMap(("tests/test_incident_record.py", "-k",
                                        "not no_pane_open")),
     "panels/figures.py": TestMap(("tests/test_incident_record.py", "-k", "not no_pane_open")),
     "common/durations.py": TestMap(("tests/test_common.py",)),
+    # virtual-time unit tests: no server, no app
+    "tui/dashboard/scheduler.py": TestMap(("tests/test_scheduler_unit.py",)),
+    "tui/incident/recovery.py": TestMap(("tests/test_recovery_unit.py",
+                                         "tests/test_incident_record.py", "-k",
+                                         "not no_pane_open")),
+    "tui/config/loader.py": TestMap(("tests/test_config_validation.py",)),
 }
 
 #: mutmut statuses that count as a kill: the tests failed, or ran past the time limit
