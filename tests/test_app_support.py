@@ -8,9 +8,6 @@ and without its scheduler, and states are fed as the scheduler would post them.
 from __future__ import annotations
 
 import math
-import os
-import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -25,6 +22,7 @@ from panels.postgres import Backend, PostgresPanel, PostgresSample
 from panels.redis import RedisPanel, RedisSample
 from panels.traffic import TrafficPanel, TrafficSample
 from panels.watch import PanelState, PanelWatch
+from tests.timezone import utc as utc  # re-exported: snapshot tests take it from here
 from tui.config.loader import Config, PanelSpec
 from tui.dashboard.app import OpsdashApp
 from tui.dashboard.messages import PanelUpdated
@@ -32,20 +30,6 @@ from tui.dashboard.messages import PanelUpdated
 T0 = 1_700_000_000.0  # 2023-11-14 22:13:20 UTC
 HOST = "web-1"
 MIB = 1024 * 1024
-
-
-@pytest.fixture
-def utc() -> Iterator[None]:
-    """Clock strings in snapshots must not depend on the machine's time zone."""
-    old = os.environ.get("TZ")
-    os.environ["TZ"] = "UTC"
-    time.tzset()
-    yield
-    if old is None:
-        os.environ.pop("TZ", None)
-    else:
-        os.environ["TZ"] = old
-    time.tzset()
 
 
 def panels() -> list[Panel[Any]]:

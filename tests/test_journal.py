@@ -19,7 +19,7 @@ from common.durations import format_duration
 from runbooks.incidents import incidents
 from runbooks.journal import Journal, default_journal_path, read_journal
 from runbooks.report import clock, render_record, render_report
-from tests.test_app_support import utc  # noqa: F401 - fixture
+from tests.timezone import utc  # noqa: F401 - fixture
 from tui.cli import main
 
 SECRET = "hunter2-Pass"

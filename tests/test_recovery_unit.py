@@ -11,7 +11,7 @@ import pytest
 from panels.alerts import Alert, AlertState, Severity
 from panels.base import Status
 from panels.watch import PanelState
-from tests.test_app_support import utc  # noqa: F401 - fixture
+from tests.timezone import utc  # noqa: F401 - fixture
 from tui.incident.recovery import CONFIRM_POLLS, Recovery, RecoveryWatch, clock
 
 T0 = 1_700_000_000.0
