@@ -95,12 +95,14 @@ class Host:
     def __init__(self) -> None:
         self.posted: list[tuple[float, list[str]]] = []  # (time, panel ids) per redraw
         self.errors: list[str] = []
+        self.workers: list[dict[str, Any]] = []  # run_worker's options, one per panel
         self.log = self
 
     def error(self, message: str) -> None:
         self.errors.append(message)
 
-    def run_worker(self, work: Coroutine[Any, Any, None], **_: Any) -> TaskWorker:
+    def run_worker(self, work: Coroutine[Any, Any, None], **options: Any) -> TaskWorker:
+        self.workers.append(options)
         return TaskWorker(asyncio.get_running_loop().create_task(work))
 
     def post_message(self, message: PanelUpdated) -> bool:
@@ -408,6 +410,20 @@ def test_aclose_cancels_every_loop_and_closes_every_panel_once() -> None:
     assert a.started == [0, 10] and b.started == [5]
     assert (a.closed, b.closed) == (1, 1)
     assert s.polls == 2
+
+
+def test_one_exclusive_worker_per_panel_in_its_own_group() -> None:
+    host = Host()
+
+    async def main(loop: VirtualTimeLoop) -> None:
+        s = scheduler(host, ScriptedPanel("a"), ScriptedPanel("b"))
+        s.start()
+        await s.aclose()
+
+    run(main)
+    assert host.workers == [
+        {"name": f"poll scripted:{n}", "group": f"opsdash-poll:scripted:{n}", "exclusive": True,
+         "exit_on_error": False} for n in "ab"]
 
 
 def test_interval_falls_back_to_the_refresh_and_watch_finds_by_id() -> None:
