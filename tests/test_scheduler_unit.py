@@ -75,6 +75,13 @@ class Hanging(ScriptedPanel):
         raise AssertionError("the guard should have ended this poll")
 
 
+class BrokenRules(ScriptedPanel):
+    """A panel whose rules raise: a bug in a kind must not end its loop."""
+
+    def conditions(self, sample: float) -> list[Condition]:
+        raise ValueError("bad rule")
+
+
 class TaskWorker:
     """What the scheduler uses of a Textual Worker: cancel() and wait()."""
 
@@ -276,6 +283,23 @@ def test_a_failing_poll_turns_its_card_crit_and_stops_nothing() -> None:
     assert [st.status.value for st in states] == ["crit"] * 3
     assert [a.name for a in states[-1].firing] == ["ServiceDown"]
     assert [st.updated_at - START for st in states] == [0, 10, 20]
+
+
+def test_a_panel_whose_rules_raise_shows_the_error_and_keeps_polling() -> None:
+    broken = BrokenRules("broken")
+
+    async def main(loop: VirtualTimeLoop) -> Scheduler:
+        s = scheduler(Host(), broken)
+        s.start()
+        await until(loop, 11)
+        await s.aclose()
+        return s
+
+    s = run(main)
+    assert broken.started == [0, 10]
+    states = s.history.states("scripted:broken")
+    assert [(st.status.value, st.error and (st.error.kind, st.error.message))
+            for st in states] == [("crit", ("error", "ValueError: bad rule"))] * 2
 
 
 def test_a_collector_ignoring_its_timeout_is_ended_by_the_guard() -> None:
