@@ -85,7 +85,8 @@ MODULES: dict[str, TestMap] = {
     "tui/incident/recovery.py": TestMap(("tests/test_recovery_unit.py",
                                          "tests/test_incident_record.py", "-k",
                                          "not no_pane_open")),
-    "tui/config/loader.py": TestMap(("tests/test_config_validation.py",)),
+    "tui/config/loader.py": TestMap(("tests/test_config_validation.py", "tests/test_config.py",
+                                     "-k", "not finds_a_real_redis")),
 }
 
 #: mutmut statuses that count as a kill: the tests failed, or ran past the time limit
