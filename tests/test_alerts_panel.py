@@ -284,3 +284,16 @@ def test_a_condition_another_system_holds_pending_never_fires_here() -> None:
 def test_severity_maps_to_the_card_status() -> None:
     assert Severity.CRIT.status.value == "crit"
     assert Severity.WARN.status.value == "warn"
+
+
+def test_severity_words_and_the_defaults_of_a_rule_and_a_condition() -> None:
+    assert [s.value for s in Severity] == ["warn", "crit"]
+    assert AlertRule() == AlertRule(None, 0.0, Severity.CRIT, None)
+    cond = Condition("X", True)
+    assert (cond.severity, cond.detail, cond.target, cond.pending, cond.key) == (
+        Severity.CRIT, "", "", False, "X")
+    assert Condition("X", True, target="/var").key == "X:/var"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        cond.active = False  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        AlertRule().for_s = 1.0  # type: ignore[misc]
