@@ -256,3 +256,11 @@ def test_valid_values_at_the_edges_load(tmp_path: Path) -> None:
     assert config.alerts["DiskFull"].for_s == 0.25
     (spec,) = config.panels
     assert (spec.interval, spec.timeout) == (1.0, 0.25)
+
+
+def test_a_recording_table_without_keep_keeps_the_default(tmp_path: Path) -> None:
+    from tui.config.model import RecordingSettings
+
+    config = load_config(write(tmp_path, "[recording]\nmax_mb = 5\n"))
+    assert config.recording.keep_s == RecordingSettings().keep_s
+    assert config.recording.max_mb == 5.0
