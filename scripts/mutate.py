@@ -100,7 +100,7 @@ MODULES: dict[str, TestMap] = {
                                      "tests/test_config_validation.py")),
     "runbooks/report.py": TestMap(("tests/test_journal.py", "tests/test_incident_record.py")),
     "runbooks/incidents.py": TestMap(("tests/test_incident_record.py",
-                                      "tests/test_recovery_watch.py")),
+                                      "tests/test_recovery_watch.py", "tests/test_journal.py")),
     "panels/traffic.py": TestMap(("tests/test_traffic_panel.py",)),
     "tui/dashboard/scheduler.py": TestMap(("tests/test_scheduler_unit.py",
                                            "tests/test_app_live.py")),

@@ -228,3 +228,72 @@ def test_a_firing_warning_comes_before_a_pending_critical() -> None:
 
     assert states(alerts) == [("HighLatency", AlertState.FIRING),
                               ("HighErrorRate", AlertState.PENDING)]
+
+
+def timeline(pattern: str, for_s: float, step: float = 60.0) -> list[tuple[float, str]]:
+    """Feed one sample per character, `step` apart (1: condition true, 0: false); what
+    the tracker says after each: (seconds since T0, state or '-' for no alert)."""
+    tracker = AlertTracker({"HighLatency": for_s})
+    out = []
+    for i, c in enumerate(pattern):
+        alerts = tracker.observe([on() if c == "1" else off()], T0 + i * step)
+        out.append((i * step, alerts[0].state.value if alerts else "-"))
+    return out
+
+
+@pytest.mark.parametrize(("pattern", "for_s", "firing_at"), [
+    ("111111111", 300.0, [300.0]),          # pending 0..240, firing at exactly 300
+    ("111101111111", 300.0, [600.0]),       # false at 240: pending again from 300
+    ("1111111", 0.0, [0.0]),                 # for 0: fires on the first sample
+    ("11111", 240.0, [240.0]),
+    ("1110111", 120.0, [120.0, 360.0]),    # resolved at 180, back at 240: a new `for`
+    ("11111", 241.0, []),                    # never held long enough
+])
+def test_firing_times_follow_for_exactly(pattern: str, for_s: float,
+                                         firing_at: list[float]) -> None:
+    seen = timeline(pattern, for_s)
+    became = [t for (t, s), (_, before) in zip(seen, [(0.0, "-"), *seen], strict=False)
+              if s == "firing" and before != "firing"]
+    assert became == firing_at
+
+
+def test_a_timeline_reads_pending_firing_resolved_then_gone() -> None:
+    tracker = AlertTracker({"HighLatency": 120.0}, resolved_keep_s=60.0)
+    steps = [(0, on()), (60, on()), (120, on()), (180, off()), (240, off()), (241, off())]
+    seen = [(t, [(a.state.value, a.since - T0, a.fired_at and a.fired_at - T0)
+                 for a in tracker.observe([c], T0 + t)]) for t, c in steps]
+    assert seen == [
+        (0, [("pending", 0, None)]),
+        (60, [("pending", 0, None)]),
+        (120, [("firing", 120, 120)]),
+        (180, [("resolved", 180, 120)]),
+        (240, [("resolved", 180, 120)]),  # kept while now - since <= keep
+        (241, []),
+    ]
+
+
+def test_a_condition_another_system_holds_pending_never_fires_here() -> None:
+    tracker = AlertTracker({"HighLatency": 0.0})
+    held = Condition("HighLatency", True, Severity.WARN, pending=True)
+    seen = [tracker.observe([held], T0 + t)[0].state for t in (0, 600, 3600)]
+    assert seen == [AlertState.PENDING] * 3
+    # once the other system lets go, it fires (the condition held long enough)
+    assert tracker.observe([on()], T0 + 3660)[0].state is AlertState.FIRING
+
+
+def test_severity_maps_to_the_card_status() -> None:
+    assert Severity.CRIT.status.value == "crit"
+    assert Severity.WARN.status.value == "warn"
+
+
+def test_severity_words_and_the_defaults_of_a_rule_and_a_condition() -> None:
+    assert [s.value for s in Severity] == ["warn", "crit"]
+    assert AlertRule() == AlertRule(None, 0.0, Severity.CRIT, None)
+    cond = Condition("X", True)
+    assert (cond.severity, cond.detail, cond.target, cond.pending, cond.key) == (
+        Severity.CRIT, "", "", False, "X")
+    assert Condition("X", True, target="/var").key == "X:/var"
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        cond.active = False  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        AlertRule().for_s = 1.0  # type: ignore[misc]

@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Static
 from panels.base import Panel
 from panels.health import HealthPanel
 from tests.test_app_support import feed, frozen_app, panels, states
+from tests.test_runbook_pane import wait_until
 from tui.dashboard.app import OpsdashApp
 from tui.dashboard.screens.confirm import ConfirmScreen
 from tui.dashboard.screens.group import GroupScreen
@@ -27,6 +28,20 @@ from tui.dashboard.widgets.grid import CardGrid
 from tui.dashboard.widgets.group_card import GroupCard
 from tui.dashboard.widgets.header import DashHeader
 
+
+async def palette_offers(pilot: Any, word: str) -> None:
+    """Wait until the palette's highlighted hit names `word`: it searches in a worker of
+    its own, and Enter before the search is done picks nothing (or an earlier hit)."""
+    from textual.command import CommandList
+
+    def ready() -> bool:
+        hits = pilot.app.screen.query_one(CommandList)
+        if hits.highlighted is None or not hits.option_count:
+            return False
+        prompt = hits.get_option_at_index(hits.highlighted).prompt
+        return word in str(prompt).lower()
+
+    await wait_until(pilot, ready, what=f"the palette offering {word!r}")
 
 def focused_id(app: OpsdashApp) -> str:
     assert isinstance(app.focused, CardBase)
@@ -150,7 +165,7 @@ async def test_command_palette_runs_the_apps_actions() -> None:
         await pilot.press("ctrl+p")
         assert isinstance(app.screen, CommandPalette)
         await pilot.press(*"pause")
-        await pilot.pause(0.3)  # the palette searches in a worker of its own
+        await palette_offers(pilot, "pause")
         await pilot.press("enter")
         await pilot.pause()
         assert app.paused
@@ -171,9 +186,9 @@ async def test_the_palette_offers_the_runbook_and_reads_keys_as_keys() -> None:
         assert offered["Help"] == "key: ?"
         assert not any("question_mark" in h or "square_bracket" in h for h in offered.values())
         await pilot.press(*"runbook")
-        await pilot.pause(0.3)
+        await palette_offers(pilot, "runbook")
         await pilot.press("enter")
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: bool(app.query(RunbookPane)), what="the pane")
         assert app.query(RunbookPane)  # ContainerDown fires: the pane opened for it
 
 
@@ -183,7 +198,7 @@ async def test_command_palette_opens_a_card() -> None:
         await feed(pilot, states(panels(), rounds=3))
         await pilot.press("ctrl+p")
         await pilot.press(*"open postgres")
-        await pilot.pause(0.3)
+        await palette_offers(pilot, "postgres")
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, PostgresScreen)

@@ -249,8 +249,10 @@ def test_panels_are_dealt_across_four_phases(count: int, offsets: list[float]) -
 async def test_polls_start_in_their_phases_and_keep_polling_on_their_interval(
         http_service: HTTPService) -> None:
     """Live: eight targets at 1 s each poll again and again; the order of their first
-    polls follows their phases. Margins a loaded 2-core machine keeps: the schedule itself
-    is pinned exactly by the test above."""
+    polls follows their phases. Only orders and counts are asserted (no time margins): the
+    schedule's times are pinned exactly on virtual time in tests/test_scheduler_unit.py."""
+    from tui.dashboard.scheduler import MIN_GAP_S
+
     http_service.route("/readyz", body={"ok": True})
     items = [_TimedHealth(f"svc{i}", url=http_service.url_for("/readyz")) for i in range(8)]
     app = OpsdashApp(config_for(list(items), refresh=1.0), panel_factory=lambda _: items,
@@ -258,12 +260,13 @@ async def test_polls_start_in_their_phases_and_keep_polling_on_their_interval(
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: all(len(p.starts) >= 3 for p in items), what="3 rounds")
     firsts = [p.starts[0] for p in items]
-    # phase k's pair starts no later than phase k+1's (a quarter interval apart)
+    # phase k's pair (timers due a quarter interval apart) starts before phase k+1's
     for k in range(3):
-        assert max(firsts[2 * k:2 * k + 2]) < min(firsts[2 * k + 2:2 * k + 4]) + 0.2
+        assert max(firsts[2 * k:2 * k + 2]) < min(firsts[2 * k + 2:2 * k + 4])
     for p in items:
-        gaps = [b - a for a, b in zip(p.starts, p.starts[1:3], strict=False)]
-        assert all(0.5 < g < 2.0 for g in gaps), gaps
+        # a late poll may be followed closely by the next grid point, never closer than this
+        gaps = [b - a for a, b in zip(p.starts, p.starts[1:], strict=False)]
+        assert all(g >= MIN_GAP_S for g in gaps), gaps
 
 
 async def test_refresh_now_while_paused_polls_once_and_stays_paused(

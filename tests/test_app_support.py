@@ -8,9 +8,6 @@ and without its scheduler, and states are fed as the scheduler would post them.
 from __future__ import annotations
 
 import math
-import os
-import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -25,6 +22,7 @@ from panels.postgres import Backend, PostgresPanel, PostgresSample
 from panels.redis import RedisPanel, RedisSample
 from panels.traffic import TrafficPanel, TrafficSample
 from panels.watch import PanelState, PanelWatch
+from tests.timezone import utc as utc  # re-exported: snapshot tests take it from here
 from tui.config.loader import Config, PanelSpec
 from tui.dashboard.app import OpsdashApp
 from tui.dashboard.messages import PanelUpdated
@@ -32,20 +30,6 @@ from tui.dashboard.messages import PanelUpdated
 T0 = 1_700_000_000.0  # 2023-11-14 22:13:20 UTC
 HOST = "web-1"
 MIB = 1024 * 1024
-
-
-@pytest.fixture
-def utc() -> Iterator[None]:
-    """Clock strings in snapshots must not depend on the machine's time zone."""
-    old = os.environ.get("TZ")
-    os.environ["TZ"] = "UTC"
-    time.tzset()
-    yield
-    if old is None:
-        os.environ.pop("TZ", None)
-    else:
-        os.environ["TZ"] = old
-    time.tzset()
 
 
 def panels() -> list[Panel[Any]]:
@@ -159,3 +143,22 @@ async def feed(pilot: Pilot[Any], fed: list[PanelState]) -> None:
         app.post_message(PanelUpdated(state))
     await pilot.pause()
     await pilot.pause()
+
+
+def keep_notifications(app: OpsdashApp, monkeypatch: pytest.MonkeyPatch
+                       ) -> list[tuple[str, str]]:
+    """Every (title, message) the app is asked to show, kept for the test.
+
+    A toast leaves `app._notifications` when its timeout expires, which a loaded machine
+    can spend before the test looks; this list keeps what was said. Textual's notify is
+    still called, so the app behaves as it does for a user.
+    """
+    told: list[tuple[str, str]] = []
+    real_notify = app.notify
+
+    def notify(message: str, *args: Any, **kwargs: Any) -> None:
+        told.append((str(kwargs.get("title", "")), str(message)))
+        real_notify(message, *args, **kwargs)
+
+    monkeypatch.setattr(app, "notify", notify)
+    return told

@@ -11,6 +11,7 @@ import sys
 import textwrap
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -259,10 +260,10 @@ def test_a_target_that_never_answers_is_crit_within_its_timeout(tmp_path: Path,
     assert run.code == 2
     stuck = run.panel("health:stuck")
     assert stuck["status"] == "crit"
-    assert "timeout" in stuck["summary"]
-    # it waited its 1 s timeout; the loose upper bound is interpreter start-up plus
-    # timeout, a correctness check, not a benchmark
-    assert 1 <= run.elapsed < 1 + 3
+    # ended by its own 1 s timeout (the message says so), not by a hang: check() gives the
+    # whole run 60 s. No upper time bound: interpreter start-up on a busy machine varies
+    assert stuck["summary"].endswith("no answer after 1s"), stuck["summary"]
+    assert run.elapsed >= 1  # a timer never fires early
 
 
 def test_a_refused_port_is_crit_refused(tmp_path: Path) -> None:
@@ -368,8 +369,10 @@ class _StubbornPanel(Panel[int]):
 
 
 def test_a_client_that_ignores_cancellation_cannot_hold_the_round() -> None:
-    started = time.monotonic()
-    result = run_round([_StubbornPanel("stubborn", timeout=0.5)], Config())
+    # a hang would hold the round forever: a generous deadline tells that apart from a
+    # slow machine (no tight bound on how long the guard took)
+    with ThreadPoolExecutor(1) as pool:
+        result = pool.submit(run_round, [_StubbornPanel("stubborn", timeout=0.5)],
+                             Config()).result(timeout=60)
     (state,) = result.states
     assert (state.status, state.error and state.error.kind) == (Status.CRIT, "timeout")
-    assert time.monotonic() - started < 0.5 + 1 + 3  # timeout + guard slack, loosely

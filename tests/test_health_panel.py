@@ -342,14 +342,14 @@ async def test_a_target_that_never_answers_is_crit_timeout_within_its_timeout(
     watch = PanelWatch(keep(HealthPanel("api", url=url, timeout=1.0)))
 
     started = time.monotonic()
-    state = await watch.poll()
+    # 60 s tells a hang from a busy machine; the message says its own timeout ended it
+    state = await asyncio.wait_for(watch.poll(), 60)
     elapsed = time.monotonic() - started
 
-    # it waited its timeout, not less; the upper bound is loose (interpreter and loop
-    # slack on a busy 2-core machine), a correctness check and not a benchmark
-    assert 1.0 <= elapsed < 1.0 + 3.0
+    assert elapsed >= 1.0  # it waited its timeout, not less (timers never fire early)
     assert state.status is Status.CRIT
     assert state.error is not None and state.error.kind == "timeout"
+    assert state.error.message == "no answer after 1s"
     assert "timeout" in state.summary
 
 

@@ -216,3 +216,71 @@ def test_an_unreachable_panel_journals_its_unreachable_alert() -> None:
         Probe(None, ProbeError("refused", "Connection refused"), 1.0), T0))
     assert [(e["type"], e.get("state"), e.get("name")) for e in events] == [
         ("incident", "opened", None), ("alert", "firing", "ServiceDown")]
+
+
+# --- the record's events, exactly ---------------------------------------------------------
+
+
+def test_the_events_of_one_incident_are_exact() -> None:
+    events = record_of(polls("udduu"))
+    assert [e for e in events if e["type"] == "incident"] == [
+        {"ts": T0 + 1, "type": "incident", "state": "opened", "incident": 1,
+         "alerts": [{"panel": "health:api", "alert": "ServiceDown"}]},
+        {"ts": T0 + 4, "type": "incident", "state": "closed", "incident": 1,
+         "opened_at": T0 + 1, "alerts": [{"panel": "health:api", "alert": "ServiceDown"}]}]
+    (fired,) = [e for e in events if e["type"] == "alert" and e["state"] == "firing"]
+    assert sorted(fired) == ["detail", "figures", "name", "panel", "severity", "state",
+                             "target", "ts", "type"]
+    assert (fired["severity"], fired["panel"], fired["target"]) == ("crit", "health:api", "")
+
+
+@pytest.mark.parametrize(("confirm", "closed_at"), [(1, T0 + 3), (2, T0 + 4), (3, T0 + 5)])
+def test_an_incident_closes_after_confirm_polls_quiet_polls(confirm: int,
+                                                            closed_at: float) -> None:
+    record = IncidentRecord(confirm_polls=confirm)
+    closes = [s.updated_at for s in polls("udduuuu")
+              for e in record.observe(s) if e.get("state") == "closed"]
+    assert closes == [closed_at]
+
+
+def test_a_poll_of_another_panel_does_not_count_as_quiet() -> None:
+    api = polls("udd", name="api")
+    web = polls("uuuuuu", name="web", start=T0 + 0.5)
+    events = record_of(api, web)
+    assert [e["state"] for e in events if e["type"] == "incident"] == ["opened"]
+
+
+def test_resume_goes_on_numbering_and_keeps_the_joined_alerts_open() -> None:
+    journal = [
+        {"ts": T0, "type": "incident", "state": "opened", "incident": 1,
+         "alerts": [{"panel": "health:api", "alert": "ServiceDown"}]},
+        {"ts": T0 + 5, "type": "incident", "state": "closed", "incident": 1},
+        {"ts": T0 + 50, "type": "incident", "state": "opened", "incident": 2,
+         "alerts": [{"panel": "health:api", "alert": "ServiceDown"}]},
+        {"ts": T0 + 51, "type": "incident", "state": "joined", "incident": 2,
+         "alerts": [{"panel": "health:web", "alert": "ServiceDown"}]},
+        {"ts": T0 + 52, "type": "alert", "state": "firing", "name": "ServiceDown"},
+    ]
+    record = IncidentRecord()
+    record.resume(journal)
+    assert record.incident == 2 and record.count == 2
+    # api quiet for two polls is not enough: web, joined, has to be quiet too
+    events: list[dict[str, Any]] = []
+    for state in sorted([*polls("uu", name="api", start=T0 + 100),
+                         *polls("uu", name="web", start=T0 + 100.5)],
+                        key=lambda s: s.updated_at):
+        events.extend(record.observe(state))
+    assert [(e["state"], e["ts"], e["alerts"]) for e in events] == [
+        ("closed", T0 + 101.5, [{"panel": "health:api", "alert": "ServiceDown"},
+                                {"panel": "health:web", "alert": "ServiceDown"}])]
+    # the next one is number 3
+    fresh = [e for s in polls("d", start=T0 + 200) for e in record.observe(s)]
+    assert [(e["state"], e["incident"]) for e in fresh if e["type"] == "incident"] == [
+        ("opened", 3)]
+
+
+def test_resume_of_a_closed_journal_leaves_nothing_open() -> None:
+    record = IncidentRecord()
+    record.resume([{"type": "incident", "state": "opened", "incident": 4, "ts": T0},
+                   {"type": "incident", "state": "closed", "incident": 4, "ts": T0 + 1}])
+    assert record.incident is None and record.count == 4

@@ -16,8 +16,10 @@ from pathlib import Path
 import pytest
 
 from common.durations import format_duration
+from runbooks.incidents import incidents
 from runbooks.journal import Journal, default_journal_path, read_journal
-from runbooks.report import clock, render_report
+from runbooks.report import clock, render_record, render_report
+from tests.timezone import utc  # noqa: F401 - fixture
 from tui.cli import main
 
 SECRET = "hunter2-Pass"
@@ -322,3 +324,238 @@ def test_a_warning_opens_an_incident_that_closes_when_the_panel_is_ok_again(
     assert f"- {clock(t0 + 300)} alert **HighLatency** resolved" in report
     assert f"- {clock(t0 + 3900)} panel **host** warn → ok" in report
     assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", clock(t0))
+
+
+# --- the report's numbers, exactly ------------------------------------------------------
+
+T0 = 1_700_000_000.0  # 2023-11-14 22:13:20 UTC
+
+
+def legacy_story() -> list[dict[str, object]]:
+    """A journal without incident events: two incidents and a step run outside them."""
+    return [
+        {"ts": T0 - 100, "type": "step_started", "ref": "ops.md#check", "step": 1,
+         "command": "uptime", "user": "ana", "host": "web1"},
+        {"ts": T0 - 99, "type": "step_finished", "ref": "ops.md#check", "step": 1,
+         "exit": 0, "duration": 0.25},
+        {"ts": T0 + 30, "type": "alert", "name": "HighLatency", "state": "firing",
+         "panel": "health:api"},  # written out of order: the report sorts by ts
+        {"ts": T0, "type": "status", "panel": "health:api", "from": "ok", "to": "crit",
+         "alerts": ["ServiceDown"]},
+        {"ts": T0 + 45, "type": "step_started", "ref": "svc.md#down", "step": 2,
+         "command": "systemctl restart api", "user": "bo", "host": "web2"},
+        {"ts": T0 + 47, "type": "step_output", "ref": "svc.md#down", "step": 2,
+         "tail": ["restarted"]},
+        {"ts": T0 + 50, "type": "step_finished", "ref": "svc.md#down", "step": 2,
+         "exit": 1, "duration": 4.75},
+        {"ts": T0 + 60, "type": "step_started", "ref": "svc.md#down", "step": 3,
+         "command": "sleep 99", "user": "bo", "host": "web2"},
+        {"ts": T0 + 70, "type": "step_finished", "ref": "svc.md#down", "step": 3,
+         "exit": None, "duration": 10, "timed_out": True},
+        {"ts": T0 + 80, "type": "alert", "name": "HighLatency", "state": "resolved"},
+        {"ts": T0 + 200, "type": "recovered", "alerts": ["ServiceDown"],
+         "panel": "health:api", "resolved_at": T0 + 185},
+        {"ts": T0 + 4000, "type": "alert", "name": "DiskFull", "state": "firing"},
+        {"ts": T0 + 4010, "type": "step_started", "ref": "disk.md#full", "step": 1,
+         "command": "df -h", "user": "cy", "host": "db1"},
+    ]
+
+
+def test_the_legacy_report_is_exact(utc: None) -> None:  # noqa: F811
+    assert render_report(legacy_story()) == """\
+# Incident timeline
+
+## Steps outside an incident (2023-11-14 22:11:40)
+
+### Timeline
+
+- 2023-11-14 22:11:40 step 1 of `ops.md#check` by ana@web1: exit 0 in 0.2s
+  ```bash
+  uptime
+  ```
+
+## Incident 1: ServiceDown, HighLatency
+
+- **Detected:** 2023-11-14 22:13:20
+- **Recovered:** 2023-11-14 22:16:25
+- **Time to recover:** 3m 05s
+- **Time to first step:** 45s
+- **Steps run:** 2
+
+### Timeline
+
+- 2023-11-14 22:13:20 panel **health:api** ok → crit
+- 2023-11-14 22:13:50 alert **HighLatency** firing (health:api)
+- 2023-11-14 22:14:05 step 2 of `svc.md#down` by bo@web2: exit 1 in 4.8s
+  ```bash
+  systemctl restart api
+  ```
+  Output (last lines):
+  ```text
+  restarted
+  ```
+- 2023-11-14 22:14:20 step 3 of `svc.md#down` by bo@web2: timed out after 10s
+  ```bash
+  sleep 99
+  ```
+- 2023-11-14 22:14:40 alert **HighLatency** resolved
+- 2023-11-14 22:16:40 **recovered**: ServiceDown
+
+## Incident 2: DiskFull
+
+- **Detected:** 2023-11-14 23:20:00
+- **Recovered:** not yet
+- **Time to first step:** 10s
+- **Steps run:** 1
+
+### Timeline
+
+- 2023-11-14 23:20:00 alert **DiskFull** firing
+- 2023-11-14 23:20:10 step 1 of `disk.md#full` by cy@db1: **did not finish** (no result recorded)
+  ```bash
+  df -h
+  ```
+"""
+
+
+def recorded_story() -> list[dict[str, object]]:
+    """A dashboard's journal: incident events say which incident owns what."""
+    return [
+        {"ts": T0, "type": "incident", "incident": 1, "state": "opened"},
+        {"ts": T0, "type": "alert", "name": "ServiceDown", "state": "firing",
+         "panel": "health:api"},
+        {"ts": T0 + 20, "type": "alert", "name": "DiskFull", "state": "firing",
+         "panel": "host", "target": "/var"},
+        {"ts": T0 + 30, "type": "step_started", "ref": "svc.md#down", "step": 2,
+         "command": "systemctl restart api", "user": "bo", "host": "web2", "incident": 1,
+         "before": {"p95_ms": 900.0}},
+        {"ts": T0 + 33, "type": "step_finished", "ref": "svc.md#down", "step": 2,
+         "exit": None, "duration": 3.0, "cancelled": True, "signal": "SIGTERM"},
+        {"ts": T0 + 40, "type": "alert", "name": "DiskFull", "state": "resolved",
+         "target": "/var"},
+        {"ts": T0 + 90, "type": "alert", "name": "ServiceDown", "state": "resolved"},
+        {"ts": T0 + 120, "type": "incident", "incident": 1, "state": "closed"},
+        {"ts": T0 + 1000, "type": "incident", "incident": 2, "state": "opened"},
+        {"ts": T0 + 1000, "type": "alert", "name": "HighLatency", "state": "firing",
+         "panel": "traffic:api"},
+    ]
+
+
+def test_recorded_incidents_as_json_have_exact_keys_and_numbers() -> None:
+    first, second = incidents(recorded_story())
+    assert first.as_json() == {
+        "incident": 1, "opened": T0, "closed": T0 + 120, "recovered": T0 + 90,
+        "time_to_recover_s": 90.0,
+        "alerts": [
+            {"name": "ServiceDown", "panel": "health:api", "fired": T0, "resolved": T0 + 90,
+             "time_to_recover_s": 90.0},
+            {"name": "DiskFull", "panel": "host", "fired": T0 + 20, "resolved": T0 + 40,
+             "time_to_recover_s": 20.0},
+        ],
+        "steps": [{"ref": "svc.md#down", "step": 2, "started": T0 + 30, "who": "bo@web2",
+                   "command": "systemctl restart api", "exit": None, "duration_s": 3.0,
+                   "ended": "cancelled", "signal": "SIGTERM", "before": {"p95_ms": 900.0},
+                   "after": [], "change": []}],
+    }
+    assert second.as_json() == {
+        "incident": 2, "opened": T0 + 1000, "closed": None, "recovered": None,
+        "time_to_recover_s": None,
+        "alerts": [{"name": "HighLatency", "panel": "traffic:api", "fired": T0 + 1000,
+                    "resolved": None, "time_to_recover_s": None}],
+        "steps": [],
+    }
+
+
+def test_legacy_incidents_close_when_every_alert_resolved() -> None:
+    found = incidents(legacy_story())
+    assert [(i.number, i.opened - T0, i.closed and i.closed - T0, i.names) for i in found] == [
+        (1, 30.0, 80.0, ["HighLatency"]), (2, 4000.0, None, ["DiskFull"])]
+    assert [(s.ref, s.step, s.ended, s.exit, s.duration) for s in found[0].steps] == [
+        ("svc.md#down", 2, "exit", 1, 4.75), ("svc.md#down", 3, "timed out", None, 10.0)]
+    assert found[0].time_to_recover == 50.0
+
+
+def write_story(tmp_path: Path) -> Path:
+    path = tmp_path / "j.jsonl"
+    journal = Journal(path)
+    for event in recorded_story():
+        journal.append(event)
+    return path
+
+
+def test_report_json_selects_by_incident_and_since(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write_story(tmp_path)
+    assert main(["report", "--journal", str(path), "--json"]) == 0
+    assert [i["incident"] for i in json.loads(capsys.readouterr().out)] == [1, 2]
+    assert main(["report", "--journal", str(path), "--json", "--incident", "2"]) == 0
+    (only,) = json.loads(capsys.readouterr().out)
+    assert list(only) == ["incident", "opened", "closed", "recovered", "time_to_recover_s",
+                          "alerts", "steps"]
+    assert only["incident"] == 2
+    since = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(T0 + 500))
+    assert main(["report", "--journal", str(path), "--json", "--since", since]) == 0
+    assert [i["incident"] for i in json.loads(capsys.readouterr().out)] == [2]
+    since = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(T0))
+    assert main(["report", "--journal", str(path), "--json", "--since", since]) == 0
+    assert [i["incident"] for i in json.loads(capsys.readouterr().out)] == [1, 2]
+
+
+def test_the_recorded_report_is_exact(utc: None) -> None:  # noqa: F811
+    assert render_record(incidents(recorded_story())[:1]) == """\
+# Incident timeline
+
+## Incident 1: ServiceDown, DiskFull
+
+- **Detected:** 2023-11-14 22:13:20
+- **Recovered:** 2023-11-14 22:14:50
+- **Time to recover:** 1m 30s
+- Alert **ServiceDown** (health:api): fired 2023-11-14 22:13:20, resolved 2023-11-14 \
+22:14:50, time to recover 1m 30s
+- Alert **DiskFull** (host): fired 2023-11-14 22:13:40, resolved 2023-11-14 22:14:00, \
+time to recover 20s
+- **Time to first step:** 30s
+- **Steps run:** 1
+
+### Timeline
+
+- 2023-11-14 22:13:20 alert **ServiceDown** firing (health:api)
+- 2023-11-14 22:13:40 alert **DiskFull** firing (host)
+- 2023-11-14 22:13:50 step 2 of `svc.md#down` by bo@web2: cancelled after 3.0s (SIGTERM)
+  ```bash
+  systemctl restart api
+  ```
+- 2023-11-14 22:14:00 alert **DiskFull** resolved
+- 2023-11-14 22:14:50 alert **ServiceDown** resolved
+- 2023-11-14 22:15:20 incident closed: every alert stayed resolved
+"""
+
+
+def test_each_append_fsyncs_exactly_once(tmp_path: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+    real_fsync = os.fsync
+
+    def counting(fd: int) -> None:
+        calls.append(fd)
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", counting)
+    path = write_story(tmp_path)
+    assert len(calls) == len(recorded_story())
+    assert len(read_journal(path).events) == len(recorded_story())
+
+
+def test_a_torn_last_line_is_skipped_and_the_next_append_starts_a_fresh_line(
+        tmp_path: Path) -> None:
+    path = write_story(tmp_path)
+    whole = path.read_bytes()
+    path.write_bytes(whole + b'{"ts": 1, "type": "ale')  # killed mid-write
+    Journal(path).append({"ts": T0 + 2000, "type": "note", "text": "after"})
+    read = read_journal(path)
+    count = len(recorded_story())
+    assert read.bad_lines == [f"line {count + 1}: not valid JSON"]
+    assert len(read.events) == count + 1 and read.events[-1]["text"] == "after"
+    path.write_bytes(whole + b'{"ts": 1, "type": "ale')
+    assert read_journal(path).bad_lines == [
+        f"line {count + 1}: cut short (the writer was killed mid-write?)"]

@@ -15,7 +15,7 @@ import pytest
 
 from panels.base import Status
 from panels.watch import PanelState
-from tests.test_app_support import T0, panels, states
+from tests.test_app_support import T0, keep_notifications, panels, states
 from tests.test_config import config_error, write
 from tests.test_runbook_pane import wait_until
 from tui.config.loader import load_config
@@ -171,15 +171,16 @@ def test_a_locked_store_warns_once_and_never_raises(tmp_path: Path) -> None:
 
 
 async def test_an_unwritable_recording_is_one_notification_not_a_crash(
-        tmp_path: Path) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = tmp_path / "a-folder"
     folder.mkdir()  # a directory where the file should be: sqlite cannot open it
     config = Config(refresh=0.3, panels=(PanelSpec("host", "host", {}),),
                     recording=RecordingSettings(path=folder))
     app = OpsdashApp(config, hostname="web-1")
+    kept = keep_notifications(app, monkeypatch)  # the 10 s toast may expire before we look
     async with app.run_test(size=(80, 24)) as pilot:
         def told() -> list[str]:
-            return [str(n.message) for n in app._notifications if n.title == "recording"]
+            return [message for title, message in kept if title == "recording"]
 
         await wait_until(pilot, lambda: bool(told()), what="the recording warning")
         await pilot.pause(2.5)  # two more flushes fail quietly

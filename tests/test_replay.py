@@ -18,7 +18,8 @@ from panels.errors import ProbeError
 from panels.health import HealthPanel
 from panels.watch import PanelState, PanelWatch
 from tests.test_app_keys import header_text
-from tests.test_app_support import SAMPLES, T0, utc  # noqa: F401 - fixture
+from tests.test_app_support import SAMPLES, T0, keep_notifications, utc  # noqa: F401 - fixture
+from tests.test_runbook_pane import wait_until
 from tui.cli import main
 from tui.commands.replay import incident_start, parse_time, replay_config
 from tui.config.model import Config
@@ -158,33 +159,32 @@ async def test_replay_shows_the_fault_then_the_recovery_and_polls_nothing(
 
 
 async def test_replay_plays_forward_on_its_own_and_stops_at_the_end(
-        store: RecordingStore) -> None:
+        store: RecordingStore, monkeypatch: pytest.MonkeyPatch) -> None:
     # speed 20: the recorded minute of outage lasts 3 s here, so a loop stalled by a busy
     # machine still shows it; the test waits for what it checks, never for the clock
     app = ReplayApp(replay_config(store, None), store, start=FAULT_AT - 1, speed=20.0,
                     hostname="web-1")
+    told = keep_notifications(app, monkeypatch)  # a toast may expire before we look
+    # every status the card was given, kept: the 3 s of outage can pass while a busy
+    # machine stalls the test between two looks at the card
+    shown: list[str] = []
+    app.feed.subscribe(lambda s: shown.append(s.status.value)
+                       if s.panel_id == "health:api" else None)
     async with app.run_test(size=(100, 30)) as pilot:
         card = app.query_one("#card-health-api", PanelCard)
-        for _ in range(200):
-            await pilot.pause(0.05)
-            if card.has_class("-crit"):
-                break
-        assert card.has_class("-crit")
+        await wait_until(pilot, lambda: "crit" in shown, timeout=30, what="the fault shown")
         assert app.replay_clock.now() >= FAULT_AT
         # on to the end of the recording: it holds there, paused, and says so
-        for _ in range(400):
-            await pilot.pause(0.05)
-            if app.replay_clock.paused:
-                break
+        await wait_until(pilot, lambda: app.replay_clock.paused, timeout=60,
+                         what="the end of the recording")
         await pilot.pause()
         assert app.replay_clock.now() == END - 2  # the last sample, T0 + 178
         assert card.has_class("-ok")
-        assert any("end of the recording" in str(n.message) for n in app._notifications)
+        assert any("end of the recording" in message for _, message in told)
 
 
 async def test_replay_pane_opens_but_nothing_runs(store: RecordingStore,
                                                  tmp_path: Path) -> None:
-    from tests.test_runbook_pane import wait_until
     from tui.dashboard.widgets.runbook_pane import RunbookPane
 
     marker = tmp_path / "ran"

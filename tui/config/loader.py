@@ -289,6 +289,8 @@ class _Loader:
         elif len(path) >= 2 and isinstance(path[0], str) and (
                 path[0] == "runbooks" or path[0] in KINDS):
             head, rest = f"[{path[0]}]", path[1:]
+        elif len(path) == 1 and path[0] in KINDS and KINDS[str(path[0])].single:
+            head, rest = f"[{path[0]}]", ()  # a single kind's own table, as written
         else:
             head, rest = "", path
         key = ".".join(str(p) for p in rest)
@@ -402,7 +404,9 @@ class _Loader:
         for key in table:
             if key != "url":
                 self.fail(("prometheus", key), f"unknown key{_suggest(key, ('url',))}")
-        url = table.get("url")
+        if "url" not in table:
+            self.fail(("prometheus",), "missing required key \"url\"")
+        url = table["url"]
         if not isinstance(url, str):
             self.fail(("prometheus", "url"), f"expected a URL, got {_describe(url)}")
         self.check_url(("prometheus", "url"), url, ("http", "https"))
@@ -509,6 +513,8 @@ class _Loader:
                 if key in ("threshold", "warn"):
                     if isinstance(value, bool) or not isinstance(value, int | float):
                         self.fail(kpath, f"expected a number, got {_describe(value)}")
+                    if not math.isfinite(value):  # nan never compares true: a silent rule
+                        self.fail(kpath, f"must be a finite number, got {value!r}")
                     if key == "threshold":
                         threshold = float(value)
                     else:

@@ -101,7 +101,8 @@ class Scheduler:
         return next((w for w in self.watches if w.panel.id == panel_id), None)
 
     def start(self) -> None:
-        origin = time.monotonic()
+        # the loop's clock (monotonic), so a test's virtual-time loop drives the whole grid
+        origin = asyncio.get_running_loop().time()
         for watch, phase in zip(self.watches, phase_offsets(len(self.watches)), strict=True):
             panel_id = watch.panel.id
             self._wake[panel_id] = asyncio.Event()
@@ -145,14 +146,18 @@ class Scheduler:
         a slow poll or a refresh-now never knocks a panel out of its phase."""
         panel_id = watch.panel.id
         interval = self.interval(watch)
-        await self._sleep(panel_id, max(0.0, anchor - time.monotonic()))
+        loop = asyncio.get_running_loop()
+        await self._sleep(panel_id, max(0.0, anchor - loop.time()))
         while True:
             while self.paused and panel_id not in self._forced:
                 await self._sleep(panel_id, None)
             self._forced.discard(panel_id)
             state = await self.poll_once(watch)
+            # a refresh-now that came during this poll is answered by it: left in _forced
+            # it would poll once more later, even while paused
+            self._forced.discard(panel_id)
             await self.deliver(state)
-            now = time.monotonic()
+            now = loop.time()
             steps = max(0, math.ceil((now + MIN_GAP_S - anchor) / interval))
             await self._sleep(panel_id, anchor + steps * interval - now)
 
@@ -182,7 +187,9 @@ class Scheduler:
         guard = watch.panel.timeout + GUARD_GRACE_S
         try:
             async with asyncio.timeout(guard):  # a scope, not wait_for's extra task
-                return await watch.poll()
+                # judged at the scheduler's clock once the probe is back (PanelWatch.poll
+                # with an injectable clock)
+                return watch.judge(await watch.panel.probe(), self.clock())
         except TimeoutError:
             error = ProbeError("timeout", f"no answer after {guard:g}s (guard)")
         except Exception as exc:  # a bug in a panel's rules must not kill its loop
