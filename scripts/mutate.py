@@ -62,10 +62,12 @@ MODULES: dict[str, TestMap] = {
     "runbooks/safety.py": TestMap(("tests/test_command_effects.py",
                                    "tests/test_runbook_safety.py")),
     "runbooks/placeholders.py": TestMap(("tests/test_runbook_safety.py",
+                                         "tests/test_placeholder_properties.py",
                                          "tests/test_runbook_parser.py",
                                          "tests/test_placeholder_injection.py", "-k",
                                          "not postgres")),
-    "runbooks/match.py": TestMap(("tests/test_runbook_cli.py", "tests/test_corpus.py")),
+    "runbooks/match.py": TestMap(("tests/test_match_ranking.py", "tests/test_runbook_match.py",
+                                  "tests/test_runbook_cli.py", "tests/test_corpus.py")),
     # the arithmetic cases, then the scrape stories (not the ones that start Prometheus)
     "panels/promql.py": TestMap(("tests/test_promql_panel.py",),
                                 ("tests/test_traffic_panel.py", "-k",
@@ -79,8 +81,9 @@ MODULES: dict[str, TestMap] = {
                                       "not no_pane_open")),
     "tui/incident/record.py": TestMap(("tests/test_incident_record.py", "-k",
                                        "not no_pane_open")),
-    "panels/figures.py": TestMap(("tests/test_incident_record.py", "-k", "not no_pane_open")),
-    "common/durations.py": TestMap(("tests/test_common.py",)),
+    "panels/figures.py": TestMap(("tests/test_figures_format.py",
+                                  "tests/test_incident_record.py", "-k", "not no_pane_open")),
+    "common/durations.py": TestMap(("tests/test_figures_format.py", "tests/test_common.py")),
 }
 
 #: mutmut statuses that count as a kill: the tests failed, or ran past the time limit
