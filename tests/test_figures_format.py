@@ -37,6 +37,15 @@ def test_redis_memory_is_bytes_and_host_memory_a_percentage() -> None:
 def test_every_metric_has_its_own_label() -> None:
     labels = [label for _, label, _ in SCALARS]
     assert len(labels) == len(set(labels))
+    metrics = {"http_status": 503, "latency_ms": 12.5, "p95_ms": 988.0, "error_ratio": 0.31,
+               "request_rate": 4.5, "connections": 97, "longest_query_s": 7140.0,
+               "blocked": 2, "used_memory_bytes": 1024, "memory_used_pct": 87.5,
+               "cpu_pct": 250.0, "running": 3, "firing": 1}
+    figures = key_figures(metrics)
+    assert [f"{label} {show(label, v)}" for label, v in figures.items()] == [
+        "HTTP 503", "latency 12 ms", "p95 988 ms", "errors 31.0%", "requests 4.5/s",
+        "connections 97", "longest query 1h 59m", "blocked 2", "used memory 1.0K",
+        "memory 88%", "cpu 250%", "running 3", "firing 1"]
 
 
 @pytest.mark.parametrize(("label", "value", "shown"), [
