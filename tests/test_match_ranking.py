@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from runbooks.library import load_library
-from runbooks.match import HEADING_MATCH, Match, match
+from runbooks.match import HEADING_MATCH, Match, canonical_for, match
 from tui.cli import main
 
 
@@ -144,3 +144,37 @@ def test_the_cli_prints_the_ranking_with_the_teams_sections_marked(
         for (ref, score, reason, _), title in zip(DISK_FULL, [
             "Storage is full", "Clean up", "Background", "Disk full", "Weekly chores",
             "Database unreachable"], strict=True)]
+
+
+@pytest.mark.parametrize(("alert", "canonical"), [
+    ("InstanceDown", "ServiceDown"), ("NodeFilesystemSpaceFillingUp", "DiskFull"),
+    ("KubePodCrashLooping", "ContainerDown"), ("PgbouncerConnectionsHigh", "DBPoolExhaustion"),
+    ("CeleryQueueBacklog", "TaskQueueStuck"), ("Http5xxRateHigh", "HighErrorRate"),
+    ("PostgresSlowQueries", "LongRunningQuery"), ("RedisMemoryFragmentation", "RedisMemoryHigh"),
+    ("NodeMemoryPressure", "MemoryHigh"), ("ContainerOOMKilled", "MemoryHigh"),
+    ("ApiLatencyHigh", "HighLatency"),
+    # a canonical name, in any case, and an unknown one have none
+    ("ContainerDown", None), ("diskfull", None), ("PrinterOnFire", None),
+])
+def test_each_condition_has_its_canonical_alert(alert: str, canonical: str | None) -> None:
+    assert canonical_for(alert) == canonical
+
+
+def test_a_canonical_alert_and_a_teams_name_for_it_reach_each_other(tmp_path: Path) -> None:
+    (tmp_path / "pg.md").write_text("## Slow queries\n\n**Alert**: PostgresSlowQueries\n\n"
+                                    "1. `psql -c \"select 1\"`\n")
+    lib = load_library([tmp_path])
+    ranked = match(lib, "LongRunningQuery")
+    assert _rows(ranked) == [
+        ("pg.md#slow-queries", 81.0, "declares PostgresSlowQueries, the same condition", False),
+        ("database.md#long-running-query", 96.0, "front matter names the alert", True),
+        ("service.md#high-latency", 30.0, "alert words in the text", True)]
+    assert ranked[0].name == "PostgresSlowQueries"
+    ranked = match(lib, "PostgresSlowQueries")
+    assert _rows(ranked) == [
+        ("pg.md#slow-queries", 92.0, "the section declares the alert", False),
+        ("database.md#long-running-query", 79.0,
+         "PostgresSlowQueries is LongRunningQuery by another name", True),
+        ("database.md#database-unreachable", 30.0, "alert words in the text", True),
+        ("service.md#high-latency", 30.0, "alert words in the text", True)]
+    assert ranked[1].name == "LongRunningQuery"
