@@ -178,3 +178,21 @@ def test_a_canonical_alert_and_a_teams_name_for_it_reach_each_other(tmp_path: Pa
         ("database.md#database-unreachable", 30.0, "alert words in the text", True),
         ("service.md#high-latency", 30.0, "alert words in the text", True)]
     assert ranked[1].name == "LongRunningQuery"
+
+
+def test_generic_words_weigh_less_and_another_components_heading_loses_10(
+        tmp_path: Path) -> None:
+    """HighErrorRate hits only "errors" (high and rate are generic, weighed 0.3): 60; a
+    heading about the API or a queue is about another component: 50 each."""
+    (tmp_path / "ops.md").write_text(
+        "## API errors\n\n1. `uptime`\n\n## Queue worker errors\n\n1. `uptime`\n\n"
+        "## Queries running for hours\n\n1. `uptime`\n\n## Volume of the pvc is full\n\n"
+        "1. `df -h`\n")
+    lib = load_library([tmp_path], bundled=False)
+
+    def rows(alert: str) -> list[tuple[str, float]]:
+        return [(m.section.slug, m.score) for m in match(lib, alert)]
+
+    assert rows("HighErrorRate") == [("api-errors", 50.0), ("queue-worker-errors", 50.0)]
+    assert rows("LongRunningQuery") == [("queries-running-for-hours", 80.0)]
+    assert rows("PvcFull") == rows("DiskFull") == [("volume-of-the-pvc-is-full", 80.0)]
