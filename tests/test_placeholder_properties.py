@@ -180,3 +180,12 @@ def test_nul_is_refused_in_every_context() -> None:
             fill_placeholders(context.template, {"v": "a\0b", "V": "a\0b"})
         assert str(err.value) in {"<v>: a value cannot hold a NUL byte",
                                   "<V>: a value cannot hold a NUL byte"}, context.id
+
+
+def test_a_refused_value_is_shown_up_to_20_characters() -> None:
+    with pytest.raises(PlaceholderError) as err:
+        fill_placeholders("bash -c 'ls <v>'", {"v": "a b" * 7})
+    assert str(err.value).endswith("not 'a ba ba ba ba ba ba ...'")
+    with pytest.raises(PlaceholderError) as err:
+        fill_placeholders("bash -c 'ls <v>'", {"v": "a b" * 6 + "cc"})
+    assert str(err.value).endswith("not 'a ba ba ba ba ba bcc'")
