@@ -43,7 +43,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -71,18 +71,6 @@ SIDE_S = float(os.environ.get("BENCH_SIDE_WINDOW", "10"))
 PROFILE_WARMUP_S = float(os.environ.get("BENCH_PROFILE_WARMUP", "15"))
 FRAME_ROWS = 10
 QUEUE_ITEMS = 50
-
-STREAMING_RUNBOOK = """---
-alerts: [ServiceDown]
----
-# Watch the service
-
-1. Follow the service while it recovers:
-
-   ```bash
-   for i in $(seq 1 3000); do echo "tick $i: waiting for the service"; sleep 0.1; done
-   ```
-"""
 
 
 def ensure_glances() -> Path:
@@ -295,32 +283,6 @@ def _profile(tmp: Path, config: Path, env: dict[str, str]) -> None:
     print_profile(stats, WINDOW_S)
 
 
-def _incident(tmp: Path, http_url: str, redis_url: str, env: dict[str, str]) -> None:
-    books = tmp / "runbooks"
-    books.mkdir()
-    (books / "watch.md").write_text(STREAMING_RUNBOOK)
-    config = tmp / "incident.toml"
-    text = _config(http_url, redis_url).replace(f'"{http_url}/readyz"', f'"{http_url}/down"', 1)
-    config.write_text(text)
-    argv = [str(OPSDASH), "--config", str(config), "--runbooks", str(books)]
-    pane = Pane(tmp, "incident", argv, env)
-    try:
-        pane.first_frame()
-        pane.wait_for("ServiceDown")
-        pane.keys("r")
-        pane.wait_for("Run step")
-        pane.keys("Enter")
-        pane.wait_for("tick 3:")
-        cpu, rss, kbps = pane.window(SIDE_S)
-        shown = "tick " in pane.screen()
-    finally:
-        pane.close()
-    print(f"incident on screen (ServiceDown firing, runbook pane open, a step printing a line "
-          f"every 100 ms; {SIDE_S:.0f} s): cpu {cpu:.2f}% of one core, rss max {rss:.1f} MiB, "
-          f"output {kbps:.2f} KB/s (budget < 10); step output still on screen at the end: "
-          f"{'yes' if shown else 'no'}")
-
-
 def _traffic(service: HTTPService, stop: threading.Event) -> None:
     """The service keeps serving (20 requests a second, 1 in 20 a 500): rates move."""
     while not stop.wait(0.5):
@@ -328,13 +290,15 @@ def _traffic(service: HTTPService, stop: threading.Event) -> None:
         service.observe(n=1, status=500, seconds=0.2)
 
 
-def main() -> None:
+@contextlib.contextmanager
+def bench_targets(tmp: Path) -> Iterator[tuple[Path, HTTPService, str]]:
+    """The benchmark's 20 targets (`bench_ui._config`) served for real: an HTTP service
+    whose counters move, a redis-server with QUEUE_ITEMS in each queue; yields (config,
+    service, redis url). bench_memory runs opsdash on the same."""
     sys.path.insert(0, str(ROOT))
     from tests.fixtures.http import HTTPService
     from tests.fixtures.redis import RedisServer
 
-    glances = ensure_glances()
-    load = os.getloadavg()
     service = HTTPService()
     service.route("/readyz", body={"database": {"ok": True}, "jobs": {"ok": True}})
     service.route("/down", status=500, body="down")
@@ -342,19 +306,39 @@ def main() -> None:
     stop = threading.Event()
     feeder = threading.Thread(target=_traffic, args=(service, stop), daemon=True)
     feeder.start()
+    redis = RedisServer(tmp, _free_port())
+    redis.start()
+    try:
+        import redis as redis_py
+
+        client = redis_py.Redis.from_url(redis.url)
+        for i in range(3):
+            client.rpush(f"q{i}", *[f"job{j}" for j in range(QUEUE_ITEMS)])
+        client.close()
+        config = tmp / "opsdash.toml"
+        config.write_text(_config(service.url, redis.url))
+        yield config, service, redis.url
+    finally:
+        stop.set()
+        service.stop()
+        redis.stop()
+
+
+@contextlib.contextmanager
+def targets() -> Iterator[tuple[Path, str, str, dict[str, str]]]:
+    """`bench_targets` in a temp dir of its own: (tmp dir, HTTP URL, Redis URL, env)."""
     with tempfile.TemporaryDirectory(prefix="opsdash-bg-") as name:
         tmp = Path(name)
-        redis = RedisServer(tmp, _free_port())
-        redis.start()
-        try:
-            import redis as redis_py
+        with bench_targets(tmp) as (_, service, redis_url):
+            yield tmp, service.url, redis_url, _env(tmp)
 
-            client = redis_py.Redis.from_url(redis.url)
-            for i in range(3):
-                client.rpush(f"q{i}", *[f"job{j}" for j in range(QUEUE_ITEMS)])
-            client.close()
-            config = tmp / "opsdash.toml"
-            config.write_text(_config(service.url, redis.url))
+
+def main() -> None:
+    glances = ensure_glances()
+    load = os.getloadavg()
+    with tempfile.TemporaryDirectory(prefix="opsdash-bg-") as name:
+        tmp = Path(name)
+        with bench_targets(tmp) as (config, service, redis_url):
             env = _env(tmp)
             print(f"opsdash vs glances {GLANCES_VERSION} -t 1, tmux {COLS}x{ROWS} pane, "
                   f"{RUNS} runs each interleaved (o g ...), {WARMUP_S:.0f} s warm-up, "
@@ -378,11 +362,9 @@ def main() -> None:
             if "profile" in PARTS:
                 _profile(tmp, config, env)
             if "incident" in PARTS:
-                _incident(tmp, service.url, redis.url, env)
-        finally:
-            stop.set()
-            service.stop()
-            redis.stop()
+                from benchmarks.bench_pane import print_incident
+
+                print_incident(tmp, service.url, redis_url, env)
 
 
 if __name__ == "__main__":

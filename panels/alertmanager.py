@@ -34,11 +34,9 @@ import hashlib
 import re
 import shlex
 import socket
-import ssl
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, ClassVar
 
 import httpx
@@ -55,7 +53,7 @@ from panels.amlabels import (
 )
 from panels.base import AlertRule, Condition, Panel
 from panels.errors import BadResponse, ProbeError, classify
-from panels.tls import tls_context
+from panels.http_client import check_url, panel_client
 
 #: runbook_url -> a local runbook ref ("file.md#slug"), or None. Set per panel
 #: (`panel.runbook_resolver`); the runbook library fills it in where it is loaded.
@@ -179,20 +177,12 @@ class AlertmanagerPanel(Panel[AlertmanagerSample]):
 
     def _client_for_panel(self) -> httpx.AsyncClient:
         if self._client is None:
-            from panels.health import _check_url
-
-            _check_url(self.url)
+            check_url(self.url)
             if self.prometheus_url:
-                _check_url(self.prometheus_url)
-            verify: bool | ssl.SSLContext = False
-            if self.verify_tls:
-                if self.ca_file and not Path(self.ca_file).is_file():
-                    raise ValueError(f"ca_file {self.ca_file} is not a readable file")
-                verify = tls_context(self.ca_file)
-            self._client = httpx.AsyncClient(
-                verify=verify, follow_redirects=False, auth=self.auth,
-                timeout=httpx.Timeout(self.timeout + 0.5),
-                headers={"User-Agent": "opsdash", **self.headers})
+                check_url(self.prometheus_url)
+            self._client = panel_client(self.url, self.prometheus_url, timeout=self.timeout,
+                                        headers=self.headers, verify_tls=self.verify_tls,
+                                        ca_file=self.ca_file, auth=self.auth)
         return self._client
 
     async def _request(self, method: str, path: str, *, base: str | None = None,

@@ -8,7 +8,8 @@ read by a daemon thread that keeps only the newest frame: dockerd 20.10 answers 
 `one_shot` stats call only at its collector's next tick (a 1 s sleep plus a sequential
 pass over the subscribed containers), so 100 one-shot calls take over a second, while a
 stream delivers every tick by itself and `collect()` only reads what has arrived.
-`docker` is imported lazily, in a worker thread.
+`docker` is imported lazily, in a worker thread, and not at all while the engine's unix
+socket is missing or refuses: the card then reads exactly as the SDK would word it.
 
 Rules: `ContainerDown` fires per container (target = container name) when it is
 exited, dead or restarting, when its healthcheck says unhealthy, when it sits in
@@ -24,6 +25,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import socket
+import sys
 import threading
 import time
 from collections.abc import Iterable, Mapping
@@ -50,6 +53,9 @@ POOL_SIZE = 1024
 #: a running container's inspect is reused while its listing line is unchanged, this long
 #: at most: a restart or a health change rewrites the line ("Up 2 seconds (unhealthy)")
 INSPECT_REUSE_S = 30.0
+#: how long looking at the engine's socket before loading the SDK waits (a local socket
+#: refuses or accepts at once)
+REFUSAL_WAIT_S = 0.25
 
 
 @dataclass(frozen=True)
@@ -384,6 +390,13 @@ def api_client(docker_host: str | None, timeout: float, pool_size: int = 4,
     guessed_path = _unix_path(guess)
     if guessed_path is not None and not os.path.exists(guessed_path):
         raise SourceAbsent(f"no Docker engine at {guess} (no socket)")
+    if guessed_path is not None and version == "auto" and "docker" not in sys.modules:
+        # a socket left by an engine that is gone: the SDK's first call (the API version)
+        # would be refused; say what it says, without loading it
+        refusal = _refusal(guessed_path)
+        if refusal is not None:
+            raise ConnectionRefusedError(
+                f"Error while fetching server API version: {('Connection aborted.', refusal)}")
     import docker
     from docker.utils import kwargs_from_env
 
@@ -394,6 +407,20 @@ def api_client(docker_host: str | None, timeout: float, pool_size: int = 4,
     if path is not None and not os.path.exists(path):
         raise SourceAbsent(f"no Docker engine at {host} (no socket)")
     return docker.APIClient(version=version, timeout=timeout, max_pool_size=pool_size, **kwargs)
+
+
+def _refusal(path: str) -> ConnectionRefusedError | None:
+    """The error connecting to this unix socket when it refuses; None when it accepts or
+    anything else happens (the SDK then has its say)."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(REFUSAL_WAIT_S)
+        try:
+            sock.connect(path)
+        except ConnectionRefusedError as exc:
+            return exc
+        except OSError:
+            return None
+    return None
 
 
 def _inspect(clients: _Clients, entry: dict[str, Any]

@@ -14,13 +14,11 @@ import contextlib
 import json
 import math
 import re
-import ssl
 import time
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, ClassVar, cast
 
 import httpx
@@ -28,7 +26,7 @@ import httpx
 from common.durations import format_duration
 from common.masking import mask_url
 from panels.base import AlertRule, Condition, Panel
-from panels.tls import tls_context
+from panels.http_client import check_url, get_request, panel_client, sent
 
 EXCERPT_BYTES = 2048
 #: chunks pulled after closing a capped response (see _stop_reading): only buffered ones
@@ -120,6 +118,7 @@ class HealthPanel(Panel[HealthSample]):
         self.max_body_bytes = max_body_bytes
         self.fresh_within = fresh_within
         self._client: httpx.AsyncClient | None = None
+        self._request: httpx.Request | None = None
         self._recent: deque[HealthResponse] = deque(maxlen=RECENT_RESPONSES)
 
     @property
@@ -129,28 +128,21 @@ class HealthPanel(Panel[HealthSample]):
     def prepare(self) -> None:
         self._client_for_panel()
 
-    def _client_for_panel(self) -> httpx.AsyncClient:
-        if self._client is None:
-            _check_url(self.url)  # once, with the client: the URL never changes
-            verify: bool | ssl.SSLContext = False
-            if self.verify_tls:
-                if self.ca_file and not Path(self.ca_file).is_file():
-                    raise ValueError(f"ca_file {self.ca_file} is not a readable file")
-                verify = tls_context(self.ca_file)
-            # a little longer than the panel's own timeout, so probe() reports "no answer
-            # after Ns" rather than httpx's terser exception names
-            self._client = httpx.AsyncClient(verify=verify, follow_redirects=False,
-                                             timeout=httpx.Timeout(self.timeout + 0.5),
-                                             headers={"User-Agent": "opsdash"})
-        return self._client
+    def _client_for_panel(self) -> tuple[httpx.AsyncClient, httpx.Request]:
+        if self._client is None or self._request is None:
+            check_url(self.url)  # once, with the client: the URL never changes
+            self._client = panel_client(self.url, timeout=self.timeout, headers=self.headers,
+                                        verify_tls=self.verify_tls, ca_file=self.ca_file)
+            self._request = get_request(self._client, self.url)
+        return self._client, self._request
 
     async def collect(self) -> HealthSample:
-        client = self._client_for_panel()
+        client, request = self._client_for_panel()
         started = time.perf_counter()
         chunks: list[bytes] = []
         read = 0
         over = False
-        async with client.stream("GET", self.url, headers=self.headers) as resp:
+        async with sent(client, request) as resp:
             declared = resp.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > self.max_body_bytes:
                 over = True  # don't even start reading
@@ -257,17 +249,6 @@ async def _stop_reading(resp: httpx.Response, stream: AsyncIterator[bytes]) -> N
     with contextlib.suppress(httpx.HTTPError, httpx.StreamError, StopAsyncIteration):
         for _ in range(_DRAIN_CHUNKS):
             await anext(stream)
-
-
-def _check_url(url: str) -> None:
-    """Fail with a sentence, not an httpx exception name, on a URL that cannot work."""
-    try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, TypeError, ValueError) as exc:
-        raise ValueError(f"bad url {mask_url(url)!r}: {exc}") from None
-    if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise ValueError(f"bad url {mask_url(url)!r}: expected http://host[:port]/path "
-                         "or https://...")
 
 
 def _status_expected(status: int, expected: Sequence[int | str]) -> bool:

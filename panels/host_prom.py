@@ -22,7 +22,7 @@ from common.masking import mask_url
 from panels.base import AlertRule
 from panels.errors import BadResponse, SourceAbsent
 from panels.host import DiskUsage, HostPanel, HostSample
-from panels.tls import tls_context
+from panels.http_client import panel_client
 
 #: filesystems that are memory or a container's layer, not a disk that fills up
 _SKIP_FSTYPES = "tmpfs|overlay|ramfs|squashfs|devtmpfs"
@@ -72,9 +72,8 @@ class HostPromPanel(HostPanel):
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
-            self._client = httpx.AsyncClient(verify=tls_context(),
-                                             timeout=httpx.Timeout(self.timeout + 0.5),
-                                             headers={"User-Agent": "opsdash", **self.headers})
+            self._client = panel_client(self.prometheus_url, timeout=self.timeout,
+                                        headers=self.headers)
         return self._client
 
     def _match(self) -> str:

@@ -12,24 +12,33 @@ ones first, longest first, top 50, with the columns pg_activity shows. Acting on
 goes through `PostgresPanel.cancel_backend(pid)` / `terminate_backend(pid)`, which
 reuse the panel's own connection: when the pool is exhausted, a new connection to
 kill a backend is exactly what would be refused.
+
+psycopg (with its bundled libpq and OpenSSL: ~8 MiB of RSS) is imported at the first
+connect that can succeed: while a DSN naming one IP address and port is refused, a
+plain TCP connect finds it out and the card shows libpq's own words for it
+(`refused_text`), so a host whose database is down or not there never loads it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
+import ipaddress
+import os
+import sys
 import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Any, ClassVar
-
-import psycopg
-from psycopg.conninfo import conninfo_to_dict
-from psycopg.rows import dict_row
+from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import parse_qsl, urlsplit
 
 from common.masking import mask_dsn
 from panels.base import AlertRule, Condition, Panel
 from panels.errors import BadResponse
+
+if TYPE_CHECKING:
+    import psycopg
 
 APPLICATION_NAME = "opsdash"
 ACTIVITY_LIMIT = 50
@@ -37,15 +46,68 @@ QUERY_CHARS = 500
 #: the least time between two connection attempts; shorter than any sensible refresh,
 #: so each poll still retries and a recovered database is green on the next one
 RETRY_GAP_S = 0.5
-
+#: how long the TCP look before psycopg is loaded waits for a refusal; loopback and LAN
+#: refuse within a millisecond, and anything slower is left to psycopg's own connect
+REFUSAL_WAIT_S = 0.25
+#: URL query keys that do not change where libpq connects nor what it says when refused
+_PLACE_NEUTRAL_KEYS = frozenset({"sslmode", "connect_timeout", "application_name", "options",
+                                 "user", "password", "dbname", "sslrootcert", "sslcert",
+                                 "sslkey", "gssencmode"})
+#: libpq variables that could send it elsewhere than the URL's address
+_PLACE_ENV = ("PGHOSTADDR", "PGSERVICE", "PGSERVICEFILE")
 
 
 def _password_of(dsn: str) -> str | None:
+    from psycopg.conninfo import conninfo_to_dict
+
     try:
         password = conninfo_to_dict(dsn).get("password")
-    except psycopg.Error:
+    except Exception:  # a malformed DSN: connecting reports it, and there is no password
         return None
     return str(password) if password else None
+
+
+def single_address(dsn: str) -> tuple[str, int] | None:
+    """(IP, port) when a postgres:// URL names exactly one IP address and port and nothing
+    else could redirect libpq; None for anything else (names, lists, sockets, conninfo)."""
+    if any(os.environ.get(name) for name in _PLACE_ENV):
+        return None
+    try:
+        url = urlsplit(dsn)
+        if url.scheme not in ("postgres", "postgresql") or "," in url.netloc:
+            return None
+        host, port = url.hostname, url.port
+        keys = {key for key, _ in parse_qsl(url.query, keep_blank_values=True)}
+    except ValueError:
+        return None
+    if host is None or port is None or not keys <= _PLACE_NEUTRAL_KEYS:
+        return None
+    try:
+        return str(ipaddress.ip_address(host)), port
+    except ValueError:
+        return None
+
+
+def refused_text(host: str, port: int) -> str:
+    """What psycopg says when a single address refuses (tests/test_postgres_panel.py
+    compares the two on a real refusing port)."""
+    return (f'connection failed: connection to server at "{host}", port {port} failed: '
+            "Connection refused\n\tIs the server running on that host and accepting TCP/IP "
+            "connections?")
+
+
+async def _refuses(host: str, port: int) -> bool:
+    """True only when the address actively refuses (RST); anything else is psycopg's call."""
+    try:
+        _, writer = await asyncio.wait_for(asyncio.open_connection(host, port), REFUSAL_WAIT_S)
+    except ConnectionRefusedError:
+        return True
+    except (OSError, TimeoutError):
+        return False
+    writer.close()
+    with contextlib.suppress(OSError):
+        await writer.wait_closed()
+    return False
 
 
 @dataclass(frozen=True)
@@ -132,7 +194,8 @@ class PostgresPanel(Panel[PostgresSample]):
         super().__init__(name, interval=interval, timeout=timeout, rules=rules)
         self.dsn = dsn
         self.statement_timeout_ms = statement_timeout_ms
-        self._password = _password_of(dsn)
+        self._password: str | None = None  # read with psycopg, when an error needs it
+        self._address = single_address(dsn)
         self._conn: psycopg.AsyncConnection[Any] | None = None
         self._retry_at = 0.0
         self._last_error: BaseException | None = None
@@ -140,6 +203,12 @@ class PostgresPanel(Panel[PostgresSample]):
     @property
     def target(self) -> str:
         return mask_dsn(self.dsn)
+
+    def prepare(self) -> None:
+        """psycopg now, in the panel-building thread, unless a refusal can be told
+        without it (`single_address`): then the first connect that gets through loads it."""
+        if self._address is None:
+            importlib.import_module("psycopg")
 
     # -- connection -------------------------------------------------------------------
 
@@ -149,6 +218,17 @@ class PostgresPanel(Panel[PostgresSample]):
         if self._last_error is not None and time.monotonic() < self._retry_at:
             raise self._last_error.with_traceback(None)
         attempt_at = time.monotonic()
+        # once psycopg is loaded there is nothing to spare: it alone decides (and the
+        # database never logs an extra empty connection)
+        if (self._address is not None and "psycopg" not in sys.modules
+                and await _refuses(*self._address)):
+            error: Exception = ConnectionRefusedError(refused_text(*self._address))
+            self._hold(error, attempt_at)
+            raise error
+        if "psycopg" not in sys.modules:  # ~100 ms of imports: never on the event loop
+            await asyncio.to_thread(importlib.import_module, "psycopg")
+        import psycopg
+
         try:
             conn = await psycopg.AsyncConnection.connect(
                 self.dsn, autocommit=True, application_name=APPLICATION_NAME,
@@ -175,6 +255,8 @@ class PostgresPanel(Panel[PostgresSample]):
 
     def _scrubbed(self, exc: psycopg.Error) -> Exception:
         """The error with the password cut out: messages end up on screen and in journals."""
+        if self._password is None:
+            self._password = _password_of(self.dsn) or ""
         text = str(exc)
         if self._password and self._password in text:
             return type(exc)(text.replace(self._password, "***"))
@@ -183,6 +265,8 @@ class PostgresPanel(Panel[PostgresSample]):
     async def _drop(self) -> None:
         conn, self._conn = self._conn, None
         if conn is not None:
+            import psycopg  # loaded: there is a connection
+
             with contextlib.suppress(psycopg.Error):  # already broken: we want the slot back
                 await conn.close()
 
@@ -193,6 +277,8 @@ class PostgresPanel(Panel[PostgresSample]):
 
     async def collect(self) -> PostgresSample:
         conn = await self._connection()
+        from psycopg.rows import dict_row  # loaded: there is a connection
+
         try:
             async with conn.cursor(row_factory=dict_row) as cur:
                 await cur.execute(_SUMMARY_SQL)

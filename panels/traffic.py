@@ -1,20 +1,22 @@
 """Request traffic: rate, 5xx ratio and p95 latency, the three numbers of an HTTP service.
 
 Two sources. `metrics_url` scrapes the service's own Prometheus exposition (parsed by
-prometheus_client) and derives rates from the difference with the previous scrape, so
-the first poll only warms up. `prometheus_url` asks a Prometheus server the equivalent
-PromQL over `window`. Either way p95 is Prometheus' histogram_quantile arithmetic
-(`panels.promql`), so the card agrees with Grafana. If both are set, Prometheus wins:
-its window smooths what two scrapes cannot.
+prometheus_client, only the lines of the families the panel reads, and not at all when
+the page is byte-identical to the last one) and derives rates from the difference with
+the previous scrape, so the first poll only warms up. `prometheus_url` asks a Prometheus
+server the equivalent PromQL over `window`. Either way p95 is Prometheus'
+histogram_quantile arithmetic (`panels.promql`), so the card agrees with Grafana. If both
+are set, Prometheus wins: its window smooths what two scrapes cannot.
 """
 
 from __future__ import annotations
 
 import asyncio
 import math
+import re
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar
 
 import httpx
@@ -22,14 +24,17 @@ import httpx
 from common.masking import mask_url
 from panels.base import AlertRule, Condition, Panel
 from panels.errors import BadResponse, SourceAbsent
+from panels.http_client import get_request, panel_client, sent
 from panels.promql import counter_increase, histogram_quantile, parse_duration
-from panels.tls import tls_context
 
 QUANTILE = 0.95
 MAX_EXPOSITION_BYTES = 20_000_000
 STATUS_LABELS = ("status", "code", "status_code", "http_status")
 DEFAULT_REQUESTS = "http_requests_total"
 DEFAULT_DURATION = "http_request_duration_seconds"
+#: pages up to this size are parsed on the event loop (filtered, about a millisecond)
+INLINE_PARSE_BYTES = 64 * 1024
+EXPOSITION_ACCEPT = "text/plain;version=0.0.4;q=1,*/*;q=0.1"
 
 SeriesKey = tuple[tuple[str, str], ...]  # sorted label pairs
 
@@ -102,6 +107,10 @@ class TrafficPanel(Panel[TrafficSample]):
         self.headers = {str(k): str(v) for k, v in (headers or {}).items()}
         self._client: httpx.AsyncClient | None = None
         self._previous: Scrape | None = None
+        self._last_body = b""
+        self._scrape: httpx.Request | None = None
+        #: expositions parsed (an identical page is not parsed again)
+        self.parses = 0
         self._promql_status_label: str | None = None
 
     @property
@@ -115,9 +124,12 @@ class TrafficPanel(Panel[TrafficSample]):
 
     def _http(self) -> httpx.AsyncClient:
         if self._client is None:
-            self._client = httpx.AsyncClient(verify=tls_context(),
-                                             timeout=httpx.Timeout(self.timeout + 0.5),
-                                             headers={"User-Agent": "opsdash", **self.headers})
+            # collect() asks one source for the panel's life: Prometheus' API if set, else
+            # the exposition, in classic text rather than OpenMetrics
+            accept = {} if self.prometheus_url else {"Accept": EXPOSITION_ACCEPT}
+            self._client = panel_client(self.prometheus_url or self.metrics_url,
+                                        timeout=self.timeout,
+                                        headers={**accept, **self.headers})
         return self._client
 
     async def collect(self) -> TrafficSample:
@@ -130,18 +142,27 @@ class TrafficPanel(Panel[TrafficSample]):
     # -- scraping the exposition directly ----------------------------------------------
 
     async def _collect_scrape(self, url: str) -> TrafficSample:
-        text = await self._fetch_exposition(url)
+        body = await self._fetch_exposition(url)
         at = time.monotonic()
-        current = await asyncio.to_thread(self._read_exposition, text, at)
+        if self._previous is not None and body == self._last_body:
+            # byte-identical page (an idle service): the same counters, read again now
+            current = replace(self._previous, at=at)
+        elif len(body) <= INLINE_PARSE_BYTES:  # a thread hop costs more than a small parse
+            current = self._read_exposition(body, at)
+        else:
+            current = await asyncio.to_thread(self._read_exposition, body, at)
+        self._last_body = body
         previous, self._previous = self._previous, current
         names = (current.requests_metric, current.duration_metric)
         if previous is None or current.at <= previous.at:
             return TrafficSample("scrape", None, None, None, None, True, *names)
         return _rates_between(previous, current)
 
-    async def _fetch_exposition(self, url: str) -> str:
-        accept = "text/plain;version=0.0.4;q=1,*/*;q=0.1"  # classic text, not OpenMetrics
-        async with self._http().stream("GET", url, headers={"Accept": accept}) as resp:
+    async def _fetch_exposition(self, url: str) -> bytes:
+        client = self._http()
+        if self._scrape is None:
+            self._scrape = get_request(client, url)  # the same GET at every poll
+        async with sent(client, self._scrape) as resp:
             if not 200 <= resp.status_code < 300:
                 raise BadResponse(f"HTTP {resp.status_code} {resp.reason_phrase} "
                                   f"from {mask_url(url)}")
@@ -152,12 +173,35 @@ class TrafficPanel(Panel[TrafficSample]):
                 if size > MAX_EXPOSITION_BYTES:
                     raise BadResponse(f"metrics page over {MAX_EXPOSITION_BYTES} bytes")
                 chunks.append(chunk)
-        return b"".join(chunks).decode("utf-8", errors="replace")
+        return b"".join(chunks)
 
-    def _read_exposition(self, text: str, at: float) -> Scrape:
-        """Parse with prometheus_client (in a thread: big pages take a while)."""
+    def wanted(self, name: str) -> bool:
+        """Whether a metric (family or sample) name is one the panel could read.
+
+        A superset of what `_read_exposition` picks from: the configured names, else any
+        `*_requests_total` and any name with "request" and "duration" (histograms' series).
+        `name + "_total"` too: the parser names a counter `foo`'s sample `foo_total`.
+        """
+        return self._wanted(name) or self._wanted(name + "_total")
+
+    def _wanted(self, name: str) -> bool:
+        req = self.requests_metric
+        if req is not None:
+            if name in (req, f"{req}_total"):
+                return True
+        elif name.endswith("_requests_total"):
+            return True
+        dur = self.duration_metric
+        if dur is not None:
+            return name == dur or name.startswith(dur + "_")
+        return "request" in name and "duration" in name
+
+    def _read_exposition(self, body: bytes, at: float) -> Scrape:
+        """Parse with prometheus_client, only the lines of the families the panel reads."""
         from prometheus_client.parser import text_string_to_metric_families
 
+        self.parses += 1
+        text = wanted_lines(body.decode("utf-8", errors="replace"), self.wanted)
         try:
             samples = [s for fam in text_string_to_metric_families(text) for s in fam.samples]
         except Exception as exc:  # the parser raises ValueError, IndexError, ...
@@ -294,9 +338,46 @@ class TrafficPanel(Panel[TrafficSample]):
         return f"{sample.request_rate:.1f} req/s · {ratio} 5xx · p95 {p95}"
 
     async def aclose(self) -> None:
+        self._scrape = None
         if self._client is not None:
             client, self._client = self._client, None
             await client.aclose()
+
+
+_METRIC_NAME = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
+
+
+def wanted_lines(text: str, wanted: Callable[[str], bool]) -> str:
+    """The exposition cut to the families `wanted` names, parsing to the same samples.
+
+    prometheus_client's parser costs per sample line; most of a service's page (runtime,
+    process, client-library families) is never read. Kept: HELP/TYPE lines and samples of
+    wanted names, and anything that is not a plain `name...` line (a quoted name, or
+    garbage the parser must still reject). Each run of dropped lines leaves its first line
+    in place: it ends the family before it exactly as the whole run would (a wanted
+    sample after it then starts a family of its own, as in the full parse). Blank lines
+    and other comments, which the parser ignores, go.
+    """
+    kept: list[str] = []
+    dropping = False
+    for raw in text.split("\n"):
+        line = raw.strip()
+        if not line:
+            continue
+        if line[0] == "#":
+            parts = line.split(None, 3)
+            if len(parts) < 3 or parts[1] not in ("HELP", "TYPE"):
+                continue
+            name = parts[2]
+            keep = name[0] == '"' or wanted(name)
+        else:
+            match = _METRIC_NAME.match(line)
+            keep = match is None or wanted(match.group())
+        if keep or not dropping:
+            kept.append(line)
+        dropping = not keep
+    kept.append("")
+    return "\n".join(kept)
 
 
 def _key(labels: Mapping[str, str]) -> SeriesKey:

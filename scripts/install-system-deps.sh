@@ -13,6 +13,7 @@ have prometheus || need+=(prometheus)
 have prometheus-alertmanager || need+=(prometheus-alertmanager)
 have prometheus-node-exporter || need+=(prometheus-node-exporter)
 have tmux || need+=(tmux)
+have openssl || need+=(openssl)  # test_http_client makes a self-signed certificate
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "installing Debian packages: ${need[*]}"
 SUDO=""

@@ -6,8 +6,14 @@ every connection closed on quit, and a Postgres backend cancelled from the drill
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -18,6 +24,7 @@ from panels.base import Panel, Status
 from panels.health import HealthPanel
 from panels.postgres import PostgresPanel
 from panels.redis import RedisPanel
+from tests.fixtures.common import free_port
 from tests.fixtures.http import HTTPService
 from tests.fixtures.postgres import PostgresServer
 from tests.fixtures.redis import RedisServer
@@ -29,6 +36,7 @@ from tui.dashboard.screens.postgres import PostgresScreen
 from tui.dashboard.widgets.card import PanelCard
 
 REFRESH = 0.2
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def live_app(items: list[Panel[Any]], **kwargs: Any) -> OpsdashApp:
@@ -274,3 +282,81 @@ async def test_refresh_now_while_paused_polls_once_and_stays_paused(
             await pilot.pause(REFRESH * 6)  # six intervals: still paused, nothing more
             assert http_service.hits("/readyz") == paused_at + presses
         assert app.paused is True
+
+
+_STEADY_CHILD = """
+import asyncio, json, sys
+from pathlib import Path
+from tui.cli import skip_unused_modules
+skip_unused_modules()  # as `opsdash` does first
+from tui.config.loader import load_config
+from tui.dashboard.app import OpsdashApp
+from tui.dashboard.widgets.card import PanelCard
+
+polls = {}
+
+def count(state):
+    polls[state.panel_id] = polls.get(state.panel_id, 0) + 1
+
+async def main():
+    app = OpsdashApp(load_config(Path(sys.argv[1])), hostname="test")
+    app.feed.subscribe(count)
+    async with app.run_test(size=(160, 48)) as pilot:
+        while len(polls) < 3 or min(polls.values()) < 3:
+            await pilot.pause(0.05)
+        await pilot.pause(0.2)
+        cards = {c.panel_id: c.text() for c in app.query(PanelCard)}
+        summaries = {k: s.summary for k, s in app.states.items()}
+        loaded = sorted({m.split(".")[0] for m in sys.modules}
+                        & {"docker", "requests", "urllib3", "psycopg", "click", "pygments"})
+    print(json.dumps({"cards": cards, "summaries": summaries, "loaded": loaded}))
+
+asyncio.run(main())
+"""
+
+
+def test_steady_state_loads_no_docker_sdk_nor_psycopg_while_their_endpoints_refuse(
+        tmp_path: Path) -> None:
+    """A Docker socket that is not there and a Postgres port that refuses: three polls
+    each in a fresh interpreter, and neither client library (~14 MiB) was imported,
+    nor httpx's own CLI (click, pygments) beside a health card; the cards say what they
+    always said."""
+    port = free_port()
+    sock = tmp_path / "no-docker" / "docker.sock"
+    config = tmp_path / "opsdash.toml"
+    config.write_text(f'refresh = 0.2\n\n[containers]\ndocker_host = "unix://{sock}"\n\n'
+                      f'[[postgres]]\nname = "main"\n'
+                      f'dsn = "postgresql://x@127.0.0.1:{port}/x"\n\n'
+                      f'[[health]]\nname = "web"\nurl = "http://127.0.0.1:{free_port()}/"\n')
+    env = {**os.environ, "XDG_STATE_HOME": str(tmp_path / "state")}
+    out = subprocess.run([sys.executable, "-c", _STEADY_CHILD, str(config)], env=env,
+                         capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert out.returncode == 0, out.stderr[-3000:]
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+
+    assert result["loaded"] == []
+    del result["summaries"]["health:web"]  # httpx's words: not this test's concern
+    assert result["summaries"] == {
+        "containers:containers": f"absent: no Docker engine at unix://{sock} (no socket)",
+        "postgres:main": f'refused: connection failed: connection to server at "127.0.0.1", '
+                         f"port {port} failed: Connection refused Is the server running on "
+                         "that host and accepting TCP/IP connections?"}
+    assert "no Docker engine" in result["cards"]["containers:containers"]
+    assert "refused" in result["cards"]["postgres:main"]
+
+
+async def test_a_drilldown_whose_widgets_are_gone_lets_new_states_pass(
+        postgres_server: PostgresServer) -> None:
+    """Quitting removes a screen's widgets before its on_unmount unsubscribes it from the
+    feed: a state arriving in between must not raise NoMatches out of the app."""
+    app = live_app([PostgresPanel("main", dsn=postgres_server.dsn)])
+    async with app.run_test(size=(120, 30)) as pilot:
+        await until(pilot, lambda: "postgres:main" in app.states, what="a first poll")
+        await pilot.press("enter")
+        screen = app.screen
+        assert isinstance(screen, PostgresScreen)
+        shown = screen.state
+        assert shown is not None
+        await screen.query("*").remove()
+        app.feed.publish(replace(shown, updated_at=shown.updated_at + 1))
+        assert screen.state is shown

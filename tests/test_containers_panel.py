@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -291,6 +294,66 @@ async def test_a_stale_socket_left_by_a_dead_engine_turns_crit_refused() -> None
 
     assert state.status is Status.CRIT
     assert state.error is not None and state.error.kind == "refused", state.error
+
+
+_LAZY_CHILD = """
+import asyncio, json, sys
+from panels.containers import ContainersPanel
+from panels.watch import PanelWatch
+
+async def main():
+    panel = ContainersPanel(docker_host=sys.argv[1], timeout=3)
+    watch = PanelWatch(panel)
+    states = [await watch.poll() for _ in range(2)]
+    await panel.aclose()
+    print(json.dumps({"summaries": [s.summary for s in states],
+                      "status": [s.status.value for s in states],
+                      "loaded": sorted({m.split(".")[0] for m in sys.modules}
+                                       & {"docker", "requests", "urllib3"})}))
+
+asyncio.run(main())
+"""
+
+
+def _in_fresh_interpreter(host: str) -> dict[str, Any]:
+    """The panel polled twice in a new interpreter, where nothing has imported docker."""
+    out = subprocess.run([sys.executable, "-c", _LAZY_CHILD, host], capture_output=True,
+                         text=True, check=True, timeout=60,
+                         cwd=Path(__file__).resolve().parent.parent)
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+async def test_no_socket_and_a_refusing_socket_read_as_the_sdk_says_without_loading_it(
+        ) -> None:
+    """The Docker SDK (docker, requests, urllib3: ~6 MiB) stays out while the engine's
+    socket is missing or refuses, and the card says exactly what the SDK made it say."""
+    import docker  # here the SDK is loaded: the panel goes through it
+
+    assert docker
+    with tempfile.TemporaryDirectory(prefix="odd-", dir="/tmp") as tmp:
+        missing = f"unix://{tmp}/none/docker.sock"
+        path = Path(tmp) / "d.sock"
+        with socket.socket(socket.AF_UNIX) as sock:
+            sock.bind(str(path))  # bound, never listening: connect() is refused
+            stale = f"unix://{path}"
+            lazy = {host: _in_fresh_interpreter(host) for host in (missing, stale)}
+            with_sdk = {}
+            for host in (missing, stale):
+                panel = ContainersPanel(docker_host=host, timeout=3)
+                watch = PanelWatch(panel)
+                with_sdk[host] = [(await watch.poll()).summary for _ in range(2)]
+                await panel.aclose()
+
+    refused = ("refused: Error while fetching server API version: ('Connection aborted.', "
+               "ConnectionRefusedError(111, 'Connection refused'))")
+    assert with_sdk[missing] == [f"absent: no Docker engine at {missing} (no socket)"] * 2
+    assert with_sdk[stale] == [refused] * 2
+    for host in (missing, stale):
+        assert lazy[host]["loaded"] == []
+        assert lazy[host]["summaries"] == with_sdk[host]
+    assert lazy[missing]["status"] == ["unknown", "unknown"]
+    assert lazy[stale]["status"] == ["crit", "crit"]
 
 
 @docker

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -19,6 +21,7 @@ import pytest
 from common.masking import mask_dsn
 from panels.alerts import AlertState
 from panels.base import AlertRule, Severity, Status
+from panels.errors import classify
 from panels.postgres import PostgresPanel
 from panels.watch import PanelState, PanelWatch
 from tests.fixtures.common import free_port
@@ -307,6 +310,93 @@ def test_dsns_are_shown_with_their_password_masked() -> None:
     assert mask_dsn("host=db password = plain dbname=x") == "host=db password = **** dbname=x"
     assert mask_dsn("postgresql:///main?host=/run/pg&password=qq&user=u") == \
         "postgresql:///main?host=/run/pg&password=****&user=u"
+
+
+# --- psycopg is not loaded while the database refuses -----------------------------------
+
+_LAZY_CHILD = """
+import asyncio, json, sys, threading
+from panels.postgres import PostgresPanel
+from panels.watch import PanelWatch
+
+importers = []
+
+def audit(event, args):
+    if event == "import" and args[0] == "psycopg":
+        importers.append(threading.current_thread() is threading.main_thread())
+
+sys.addaudithook(audit)
+
+async def main():
+    panel = PostgresPanel("main", dsn=sys.argv[1], timeout=5.0)
+    watch = PanelWatch(panel)
+    states = [await watch.poll() for _ in range(2)]
+    await panel.aclose()
+    print(json.dumps({"summaries": [s.summary for s in states],
+                      "errors": [str(s.error) for s in states],
+                      "status": [s.status.value for s in states],
+                      "loaded": sorted(m for m in sys.modules if m.startswith("psycopg")),
+                      "imported_on_the_loop": importers[:1] == [True]}))
+
+asyncio.run(main())
+"""
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _in_fresh_interpreter(dsn: str) -> dict[str, Any]:
+    """The panel polled twice in a new interpreter, where nothing has imported psycopg."""
+    out = subprocess.run([sys.executable, "-c", _LAZY_CHILD, dsn], capture_output=True,
+                         text=True, check=True, cwd=ROOT, timeout=60)
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "[::1]"])
+async def test_a_refusing_address_reads_as_psycopg_says_it_without_loading_psycopg(
+        host: str, panels: list[PostgresPanel]) -> None:
+    port = free_port()
+    dsn = f"postgresql://opsdash:pw@{host}:{port}/postgres?sslmode=prefer"
+    lazy = _in_fresh_interpreter(dsn)
+    # here psycopg is loaded (this module imports it): the panel connects with it
+    loaded = [await PanelWatch(_panel(panels, dsn)).poll() for _ in range(2)]
+    try:
+        await psycopg.AsyncConnection.connect(dsn)
+        raise AssertionError("something listens on a free port")
+    except psycopg.OperationalError as exc:
+        own_words = str(classify(exc))
+
+    bare = host.strip("[]")
+    pinned = (f'refused: connection failed: connection to server at "{bare}", port {port} '
+              "failed: Connection refused Is the server running on that host and accepting "
+              "TCP/IP connections?")
+    assert lazy["loaded"] == []
+    assert lazy["status"] == ["crit", "crit"]
+    assert lazy["summaries"] == [s.summary for s in loaded] == [pinned, pinned]
+    assert lazy["errors"] == [str(s.error) for s in loaded] == [own_words, own_words]
+
+
+def test_a_database_that_answers_loads_psycopg_off_the_event_loop_and_is_ok(
+        postgres_server: PostgresServer) -> None:
+    lazy = _in_fresh_interpreter(postgres_server.dsn)
+    assert lazy["status"] == ["ok", "ok"], lazy["summaries"]
+    assert "psycopg" in lazy["loaded"]
+    assert not lazy["imported_on_the_loop"]
+
+
+@pytest.mark.parametrize("dsn", [
+    "postgresql://opsdash@localhost:{port}/postgres",  # a name: libpq resolves it its way
+    "postgresql://opsdash@127.0.0.1:{port},127.0.0.1:{port}/postgres",  # a list of hosts
+    "host=127.0.0.1 port={port} user=opsdash",  # conninfo: left to libpq
+    "postgresql://opsdash@127.0.0.1:{port}/postgres?target_session_attrs=any",
+])
+def test_a_dsn_the_tcp_look_cannot_read_exactly_is_left_to_psycopg(dsn: str) -> None:
+    lazy = _in_fresh_interpreter(dsn.format(port=free_port()))
+    assert "psycopg" in lazy["loaded"]
+    assert not lazy["imported_on_the_loop"]
+    assert lazy["status"] == ["crit", "crit"]
+    assert all(e.startswith("refused: connection failed") for e in lazy["errors"])
 
 
 # --- the test bed's own promise: `start()` returns once logins work ---------------------

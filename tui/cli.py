@@ -21,6 +21,11 @@ from tui.errors import ConfigError, UsageError
 CONFIG_ERROR_EXIT = 3
 #: a command line that makes no sense: argparse's own code
 USAGE_EXIT = 2
+#: httpx's own command-line client, which `import httpx` loads whenever click and pygments
+#: are installed (they are: Textual's and rich's dependencies): click, pygments' lexer
+#: tables and rich.syntax, 2.7 MiB of RSS (benchmarks/bench_memory.py) for a CLI opsdash
+#: never runs. Marked as not importable, httpx falls back to its stub `httpx.main`.
+UNUSED_MODULES = ("httpx._main",)
 
 
 def seconds(text: str) -> float:
@@ -147,7 +152,15 @@ def _subparser(parser: argparse.ArgumentParser, args: argparse.Namespace
     return chosen
 
 
+def skip_unused_modules() -> None:
+    """Make UNUSED_MODULES unimportable (a None entry in sys.modules): their importers'
+    ImportError fallbacks take over."""
+    for name in UNUSED_MODULES:
+        sys.modules.setdefault(name, None)  # type: ignore[arg-type]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    skip_unused_modules()
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if extra:

@@ -7,7 +7,10 @@ never fire in the same tick, yet the few that share a phase run back to back whi
 interpreter's caches are warm, which costs measurably less CPU than twenty lone wake-ups
 (benchmarks/bench_ui.py). Results are posted together: a change of status within
 `URGENT_S` (a card turning red must not wait), figures that merely moved within `BATCH_S`,
-so the screen is redrawn a few times a second rather than once per panel per poll.
+so at a 1 s refresh the screen is redrawn about once a second (every phase of the round
+joins the first one's batch) rather than once per panel per poll: each frame costs Textual a
+fixed compositor pass whatever it draws (0.5 s batches gave 1.45 frames a second and 12%
+more CPU in benchmarks/bench_glances.py).
 Every poll sits under a guard a little longer than the panel's own timeout, so even a
 collector that ignores its timeout turns the card `crit` instead of freezing it. A slow
 or hanging target delays only its own loop.
@@ -48,8 +51,9 @@ MIN_GAP_S = 0.05
 #: poll start times per interval that panels are dealt across
 PHASES = 4
 ACLOSE_TIMEOUT_S = 5.0
-#: routine results are held at most this long and posted together (one redraw for all)
-BATCH_S = 0.5
+#: routine results are held at most this long and posted together (one redraw for all):
+#: long enough for the last phase of a 1 s round (0.75 s after the first) to join
+BATCH_S = 0.9
 #: a batch holding a change of status goes out this soon (what shares its phase joins it)
 URGENT_S = 0.05
 

@@ -92,7 +92,9 @@ class DrillDownScreen(Screen[None]):
         return panel_id == self.panel_id
 
     def _take(self, state: PanelState) -> None:
-        if self.watches(state.panel_id):
+        # the feed keeps calling until on_unmount, after closing (or quitting) has already
+        # removed the widgets `show` writes to: a state then has nowhere to go
+        if self.watches(state.panel_id) and self.query("#drill-status"):
             self.show(state)
 
     def show(self, state: PanelState) -> None:

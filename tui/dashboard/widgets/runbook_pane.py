@@ -219,7 +219,10 @@ class RunbookPane(Vertical):
         self.states[state.panel_id] = state
         watch = self.recovery_watch
         recovery = watch.observe(state) if watch is not None else None
-        if watch is not None and state.panel_id == watch.panel_id:
+        # a poll can land between `r` mounting the pane and its children being composed:
+        # it is recorded, and on_mount draws everything once they are there
+        mounted = self.is_mounted
+        if mounted and watch is not None and state.panel_id == watch.panel_id:
             self._render_watch()
         events = self.session.after_poll(state)
         if events and self.session.journal is not None:
@@ -231,11 +234,12 @@ class RunbookPane(Vertical):
 
             self.run_worker(write, thread=True, group="runbook-journal", exit_on_error=False)
         self._check_items()
-        if events or any(step.checklist for step in self.session.steps):
+        if mounted and (events or any(step.checklist for step in self.session.steps)):
             self._render_steps()
         if recovery is not None:
-            self.output.note(f"✔ recovered: {recovery.alert} resolved "
-                             f"{format_duration(recovery.seconds)} after it fired")
+            if mounted:
+                self.output.note(f"✔ recovered: {recovery.alert} resolved "
+                                 f"{format_duration(recovery.seconds)} after it fired")
             self.app.notify(f"{recovery.alert} recovered after "
                             f"{format_duration(recovery.seconds)}", title="recovered", timeout=8)
             if self.on_recovered is not None:

@@ -1,0 +1,58 @@
+"""`make mutate`'s runner (scripts/mutate.py) on a throwaway module: does it count right?
+
+A kill must be a real behaviour change the tests notice, and an equivalent mutant must
+survive: otherwise the score `make mutate` prints means nothing. The runner is run as
+the command it is (a real worker process forking per mutant), on a module in tmp_path.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("mutmut", reason="mutmut comes with the `mutate` extra")
+
+RUNNER = Path(__file__).resolve().parent.parent / "scripts" / "mutate.py"
+
+TINY = '''\
+LIMIT = 10
+
+
+def clamp(x: int) -> int:
+    if x > LIMIT:
+        return LIMIT
+    return x
+'''
+
+TEST_TINY = '''\
+from tiny import clamp
+
+
+def test_clamp() -> None:
+    assert clamp(5) == 5
+    assert clamp(11) == 10
+'''
+
+
+def test_a_behaviour_change_is_killed_and_an_equivalent_mutant_survives(
+        tmp_path: Path) -> None:
+    (tmp_path / "tiny.py").write_text(TINY)
+    (tmp_path / "test_tiny.py").write_text(TEST_TINY)
+    report = tmp_path / "report.txt"
+    done = subprocess.run([sys.executable, str(RUNNER), "--root", str(tmp_path),
+                           "--tests", "test_tiny.py", "--report", str(report), "tiny.py"],
+                          capture_output=True, text=True, check=False, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    # LIMIT = 11 and LIMIT = None change clamp(11): killed; `x >= LIMIT` cannot be told
+    # apart (clamp(10) is 10 either way): survives
+    assert lines[0].startswith("tiny.py: 2 killed of 3 (67%), 1 survived, ")
+    assert lines[-1] == "mutation score: 67% (2 killed of 3)"
+    survivors = report.read_text()
+    assert "-    if x > LIMIT:\n+    if x >= LIMIT:" in survivors
+    assert survivors.count("+    ") == 1
+    # the mutants lived in memory only: the module on disk is untouched
+    assert (tmp_path / "tiny.py").read_text() == TINY
