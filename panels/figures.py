@@ -12,15 +12,14 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from common.durations import format_duration
+from common.numbers import pct, size
+
 Figures = dict[str, float]
 
 
 def _ms(v: float) -> str:
     return f"{v:.0f} ms"
-
-
-def _pct(v: float) -> str:
-    return f"{v * 100:.1f}%"
 
 
 def _plain_pct(v: float) -> str:
@@ -35,30 +34,19 @@ def _rate(v: float) -> str:
     return f"{v:.1f}/s"
 
 
-def _bytes(v: float) -> str:
-    amount = v
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if abs(amount) < 1024 or unit == "GiB":
-            return f"{amount:.0f} {unit}" if unit == "B" else f"{amount:.1f} {unit}"
-        amount /= 1024
-    return f"{amount:.1f} GiB"  # pragma: no cover
-
-
-def _seconds(v: float) -> str:
-    return f"{v:.0f}s"
-
-
 #: metric key -> (label, format), in the order a change is told
 SCALARS: tuple[tuple[str, str, Callable[[float], str]], ...] = (
     ("http_status", "HTTP", _count),
     ("latency_ms", "latency", _ms),
     ("p95_ms", "p95", _ms),
-    ("error_ratio", "errors", _pct),
+    ("error_ratio", "errors", pct),
     ("request_rate", "requests", _rate),
     ("connections", "connections", _count),
-    ("longest_query_s", "longest query", _seconds),
+    ("longest_query_s", "longest query", format_duration),
     ("blocked", "blocked", _count),
-    ("used_memory_bytes", "memory", _bytes),
+    # Redis's bytes and the host's percentage each need their own label: one label
+    # shared one format, and 1.5 GiB read "1610612736%"
+    ("used_memory_bytes", "used memory", size),
     ("memory_used_pct", "memory", _plain_pct),
     ("cpu_pct", "cpu", _plain_pct),
     ("running", "running", _count),

@@ -2,14 +2,16 @@
 
 Values are data. `fill_placeholders(code, values)` quotes each value for the exact spot
 it lands in, found from bash's real syntax tree (tree-sitter-bash): a bare word is
-shlex-quoted, "double quotes" get `\\ " $ `` escaped, 'single quotes' get '\\'' spliced,
+shlex-quoted (always single-quoted inside `[[ ]]`, where a bare `-n` is an operator),
+"double quotes" get `\\ " $ `` escaped, 'single quotes' get '\\'' spliced,
 an unquoted heredoc body gets `\\ $ `` escaped. Where the text is parsed once more by
 something else (the string after `bash -c`/`sh -c`, `eval`, `ssh`, `watch`, backticks,
 SQL handed to `psql -c`, a heredoc fed to a shell or psql, awk/sed/python programs,
-SQL dollar quotes and E'' strings) no quoting of ours is reliable, so only plain values
-(`^[A-Za-z0-9_.:/@%+,=-]+$`: names, hosts, numbers, paths) go there; anything else raises
-PlaceholderError naming the placeholder. In `sql`, values become SQL literals for
-display, and `sql_with_params` binds them as psycopg parameters for running.
+SQL dollar quotes and E'' strings, `${VAR#pattern}`, `"${VAR:-word}"`) no quoting of
+ours is reliable, so only plain values (`^[A-Za-z0-9_.:/@%+,=-]+$`: names, hosts, numbers,
+paths) go there; anything else raises PlaceholderError naming the placeholder. In `sql`,
+values become SQL literals for display, and `sql_with_params` binds them as psycopg
+parameters for running.
 
 `$VAR` counts only in upper case (shell locals such as `$c` in a loop are not
 placeholders), never inside single quotes, never when the script assigns it, never for
@@ -151,7 +153,7 @@ def _quote_sql(value: str, context: str) -> str:
 class _Spot:
     """Where a placeholder stands in a shell script."""
 
-    quoting: str  # plain, double, single, heredoc, heredoc-quoted
+    quoting: str  # plain, test ([[ ]]), double, single, heredoc, heredoc-quoted
     nested: str | None = None  # why only plain values may go here
     delimiter: str | None = None  # of the heredoc it is in
 
@@ -163,6 +165,9 @@ _RE_PARSED_ARGS = {"eval": "an eval string", "ssh": "an ssh remote command",
 _CODE_TOOLS = {"psql", "mysql", "mariadb", "sqlite3", "clickhouse-client", "cqlsh",
                "mongo", "mongosh", "python", "python2", "python3", "perl", "ruby", "node",
                "php", "awk", "gawk", "mawk", "nawk", "sed", "osascript", "lua"}
+#: ${VAR<op>word} operators whose word is a value; the rest (# % / ^ , :offset) take
+#: patterns or numbers, where a value would be read as one
+_DEFAULT_OPS = {":-", "-", ":=", "=", ":+", "+", ":?", "?"}
 _HEREDOC_CONSUMERS = _SHELLS | _CODE_TOOLS | {"ssh", "eval", "source", "kubectl", "docker",
                                              "podman", "redis-cli", "xargs", "sudo", "su"}
 
@@ -203,11 +208,20 @@ def _spot(root: Node, start: int, end: int, code: bytes) -> _Spot:
     quoting: str | None = None
     nested: str | None = None
     delimiter: str | None = None
+    in_braces = False
     child: Node | None = None
     while node is not None:
         t = node.type
         if quoting is None:
-            if t == "string":
+            if t == "expansion":
+                op = next((c for c in node.children if c.type in _DEFAULT_OPS), None)
+                if op is not None and child is not None and child.start_byte >= op.end_byte:
+                    in_braces = True
+                else:
+                    nested = nested or "a ${...} pattern"
+            elif t == "test_command":
+                quoting = "test"
+            elif t == "string":
                 quoting = "double"
             elif t == "raw_string":
                 quoting = "single"
@@ -238,6 +252,11 @@ def _spot(root: Node, start: int, end: int, code: bytes) -> _Spot:
             nested = _command_spot(node, child)
         child = node
         node = node.parent
+    if in_braces and quoting in {"double", "heredoc"}:
+        # "${X:-'}" waits for a closing ' and a `}` ends the word early; escapes there
+        # differ between "..." and heredocs, so no quoting of ours is reliable
+        where = "double quotes" if quoting == "double" else "a heredoc"
+        nested = nested or f"a ${{...}} word inside {where}"
     return _Spot(quoting or "plain", nested, delimiter)
 
 
@@ -297,6 +316,9 @@ def _quote_shell(name: str, value: str, spot: _Spot) -> str:
         return value.replace("'", "'\\''")
     if spot.quoting == "double":
         return re.sub(r'([\\"$`])', r"\\\1", value)
+    if spot.quoting == "test":
+        # always quoted: a bare `-n` or `!` in [[ ]] would be read as an operator
+        return "'" + value.replace("'", "'\\''") + "'"
     return shlex.quote(value)
 
 

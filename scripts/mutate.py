@@ -112,7 +112,8 @@ MODULES: dict[str, TestMap] = {
                                          "tests/test_recovery_watch.py")),
     "panels/figures.py": TestMap(("tests/test_figures_format.py",
                                   "tests/test_incident_record.py")),
-    "common/durations.py": TestMap(("tests/test_common.py", "tests/test_journal.py")),
+    "common/durations.py": TestMap(("tests/test_common.py", "tests/test_figures_format.py",
+                                    "tests/test_journal.py")),
 }
 
 #: fixtures from these modules start a real server: their tests never run per mutant

@@ -109,6 +109,10 @@ def test_nested_contexts_take_plain_values_only(v: str) -> None:
     pytest.param("cat <<'SQL' | psql\nSELECT '<v>';\nSQL", "a heredoc fed to psql",
                  id="heredoc-into-psql"),
     pytest.param("echo $'<v>'", "a $'...' string", id="ansi-c"),
+    pytest.param("sudo -u postgres bash -c 'ls <v>'", "a bash -c string", id="sudo-bash-c"),
+    pytest.param('echo "${NS:-<v>}"', "a ${...} word inside double quotes",
+                 id="default-in-double-quotes"),
+    pytest.param("echo ${NAME#<v>}", "a ${...} pattern", id="expansion-pattern"),
 ])
 def test_contexts_that_cannot_be_made_safe_refuse_non_plain_values(template: str,
                                                                    where: str) -> None:
