@@ -52,8 +52,10 @@ screenshots: $(STAMP)
 	$(BIN)/python scripts/export_screenshots.py
 
 # Mutation testing of the modules where a silent bug costs most (the list and each
-# module's fast tests: MODULES in scripts/mutate.py). Ends with "mutation score: NN% ...";
-# the survivors' diffs go to mutants-report.txt. MODULES="panels/promql.py" for one.
+# module's fast tests: MODULES in scripts/mutate.py). mutmut only generates the mutants;
+# a warm worker per module forks per mutant and runs just the tests that reach its line.
+# Ends with "mutation score: NN% ..."; the survivors' diffs go to mutants-report.txt.
+# MODULES="panels/promql.py" for one; `scripts/mutate.py --sample N` for a quick check.
 mutate: $(STAMP)
 	$(BIN)/python -m pip install -q -e '.[test,mutate]'
 	$(BIN)/python scripts/mutate.py $(MODULES)
