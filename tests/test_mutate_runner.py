@@ -11,10 +11,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-pytest.importorskip("mutmut", reason="mutmut comes with the `mutate` extra")
-
 RUNNER = Path(__file__).resolve().parent.parent / "scripts" / "mutate.py"
 
 TINY = '''\
