@@ -32,6 +32,7 @@ Prints figures; asserts nothing.
 from __future__ import annotations
 
 import contextlib
+import marshal
 import os
 import pstats
 import shlex
@@ -274,8 +275,11 @@ def _profile(tmp: Path, config: Path, env: dict[str, str]) -> None:
     if os.environ.get("BENCH_KEEP"):
         for i in range(count):  # the raw pstats files, one per thread
             shutil.copy(f"{prefix}.{i}", os.environ["BENCH_KEEP"])
-    # each file is a pstats dump (a marshalled stats dict): Stats adds them up
-    stats = pstats.Stats(*(f"{prefix}.{i}" for i in range(count)))
+    # each file is a pstats dump (a marshalled stats dict): Stats adds them up; a thread
+    # that ran nothing in the window left an empty one, which pstats refuses to load
+    dumps = [f"{prefix}.{i}" for i in range(count)
+             if marshal.loads(Path(f"{prefix}.{i}").read_bytes())]
+    stats = pstats.Stats(*dumps)
     print(f"profile of opsdash's steady state: cProfile in {count} threads (CPU-time clock) "
           f"over a {WINDOW_S:.0f} s window {PROFILE_WARMUP_S:.0f} s after its first frame; the "
           f"profiled process used {cpu:.2f}% of one core (cProfile's overhead included; its "
