@@ -133,6 +133,8 @@ def _redirect(node: Node, inv: Invocation, out: list[Invocation]) -> list[Node]:
         value = word_value(targets[0]) if targets else None
         inv.stdin = None if value is None else value + "\n"
         return []
+    if operator in {">&-", "<&-"}:  # closes the descriptor: what follows are arguments
+        return targets
     if not targets:
         return []
     target, extra = targets[0], targets[1:]
@@ -178,8 +180,7 @@ def _command(node: Node, out: list[Invocation], stdin: str | None, piped: bool,
         prev = child
     for red in redirects:
         extra += _redirect(red, inv, out)
-    for word in extra:
-        _visit_substitutions(word, out)
+    for word in extra:  # its substitutions were listed with its redirection's
         inv.words.append(word_value(word))
     out.append(inv)
     return inv
