@@ -193,8 +193,10 @@ def output_text(inv: Invocation) -> str | None:
         return None
     name, args = str(words[0]), [str(w) for w in words[1:]]
     if name == "echo":
-        args = [a for a in args if a not in {"-n", "-e", "-E"}]
-        return " ".join(args) + "\n"
+        newline = "\n"
+        while args and args[0] in {"-n", "-e", "-E"}:  # options lead; later ones are text
+            newline = "" if args.pop(0) == "-n" else newline
+        return " ".join(args) + newline
     if name == "printf" and args:
         return " ".join(args)
     if name == "cat" and not args:
@@ -276,8 +278,11 @@ def _visit(node: Node, out: list[Invocation], stdin: str | None,
                     pipe_next = False
         return last
     last = None
-    for child in node.named_children:
-        result = _visit(child, out, None, False)
+    for i, child in enumerate(node.named_children):
+        # `cat <<EOF | sh && rm x`: tree-sitter pipes the heredoc into the list `sh && rm x`;
+        # bash pipes it into `sh`, the list's first command
+        first = t == "list" and i == 0
+        result = _visit(child, out, stdin if first else None, piped and first)
         last = result or last
     return last
 
