@@ -55,6 +55,11 @@ CASES: list[tuple[str, list[Row]]] = [
     ("cmd <&3 >&2 >&foo 3>&-", [(["cmd"], None, True, [(">&", "foo")])]),
     # `>&-` closes stdout: the word after it is an argument, not a target
     ("cmd >&- foo", [(["cmd", "foo"], None, False, [])]),
+    ("cmd <&- foo", [(["cmd", "foo"], None, False, [])]),
+    ("cmd >& -", [(["cmd"], None, False, [])]),
+    # words after each of several redirections are all arguments
+    ("cmd > a b 2> c d", [(["cmd", "b", "d"], None, False, [(">", "a"), (">", "c")])]),
+    ("> a cmd x 2> c d", [(["cmd", "x", "d"], None, False, [(">", "a"), (">", "c")])]),
     ("cmd > \"$f\"", [(["cmd"], None, False, [(">", None)])]),
     ("cmd > $(mktemp)", [(["mktemp"], None, False, []), (["cmd"], None, False, [(">", None)])]),
     ("> file", [([], None, False, [(">", "file")])]),
@@ -71,6 +76,10 @@ CASES: list[tuple[str, list[Row]]] = [
     ("echo aGVsbG8= | base64 -d | sh",
      [(["echo", "aGVsbG8="], None, False, []), (["base64", "-d"], "aGVsbG8=\n", True, []),
       (["sh"], "hello", True, [])]),
+    ("(echo hi) | cat", [(["echo", "hi"], None, False, []), (["cat"], "hi\n", True, [])]),
+    ("(echo hi; x=1) | cat",
+     [(["echo", "hi"], None, False, []), (["cat"], "hi\n", True, [])]),
+    ("echo -n hi | cat", [(["echo", "-n", "hi"], None, False, []), (["cat"], "hi", True, [])]),
     ("echo $x | cat", [(["echo", None], None, False, []), (["cat"], None, True, [])]),
     ("printf hello | cat", [(["printf", "hello"], None, False, []),
                             (["cat"], "hello", True, [])]),
@@ -111,6 +120,13 @@ CASES: list[tuple[str, list[Row]]] = [
     ("cat <<EOF && rm x\nbody $(id)\nEOF",
      [(["id"], None, False, []), (["cat"], "body $(id)\n", True, []),
       (["rm", "x"], None, False, [])]),
+    # the heredoc pipes into `sh` only, not into what follows `&&`
+    ("cat <<EOF | sh && rm x\nhi\nEOF",
+     [(["cat"], "hi\n", True, []), (["sh"], "hi\n", True, []), (["rm", "x"], None, False, [])]),
+    ("cat <<EOF && echo a | cat\nx\nEOF",
+     [(["cat"], "x\n", True, []), (["echo", "a"], None, False, []),
+      (["cat"], "a\n", True, [])]),
+    ("cat <<EOF |\nsh\nhi\nEOF", [(["cat"], "hi\n", True, []), (["sh"], "hi\n", True, [])]),
     ("cat <<'EOF'\nx $(id)\nEOF", [(["cat"], "x $(id)\n", True, [])]),
 ]
 
@@ -128,12 +144,13 @@ def test_invocation_name_and_text() -> None:
     assert bare.name is None
     assert bare.text == "> file"
     assert Invocation([None, "x"]).name is None
-    assert Invocation([]).writes == []
+    empty = Invocation([])
+    assert (empty.writes, empty.stdin, empty.piped, empty.text) == ([], None, False, "")
 
 
 @pytest.mark.parametrize("code", ["echo 'unbalanced", "echo )", "if then fi"])
 def test_unparseable_scripts_raise(code: str) -> None:
-    with pytest.raises(ParseError):
+    with pytest.raises(ParseError, match=r"^bash cannot parse this script$"):
         parse(code)
     assert parse_tree(code) is None
 
@@ -185,6 +202,10 @@ def test_word_value(code: str, value: str | None) -> None:
 @pytest.mark.parametrize(("words", "stdin", "out"), [
     (["echo", "a", "b"], None, "a b\n"),
     (["echo", "-e", "-E", "a"], None, "a\n"),
+    (["echo", "-n", "a", "b"], None, "a b"),
+    (["echo", "-e", "-n", "a"], None, "a"),
+    (["echo", "a", "-n"], None, "a -n\n"),
+    (["echo", "-n"], None, ""),
     (["echo"], None, "\n"),
     (["echo", None], None, None),
     ([], None, None),
