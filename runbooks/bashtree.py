@@ -281,8 +281,8 @@ def _visit(node: Node, out: list[Invocation], stdin: str | None,
     for i, child in enumerate(node.named_children):
         # `cat <<EOF | sh && rm x`: tree-sitter pipes the heredoc into the list `sh && rm x`;
         # bash pipes it into `sh`, the list's first command
-        first = t == "list" and i == 0
-        result = _visit(child, out, stdin if first else None, piped and first)
+        leads = t == "list" and i == 0
+        result = _visit(child, out, stdin if leads else None, piped and leads)
         last = result or last
     return last
 
