@@ -59,6 +59,7 @@ CASES: list[tuple[str, list[Row]]] = [
     ("cmd >& -", [(["cmd"], None, False, [])]),
     # words after each of several redirections are all arguments
     ("cmd > a b 2> c d", [(["cmd", "b", "d"], None, False, [(">", "a"), (">", "c")])]),
+    (">a x >b y cmd z", [(["x", "y", "cmd", "z"], None, False, [(">", "a"), (">", "b")])]),
     ("> a cmd x 2> c d", [(["cmd", "x", "d"], None, False, [(">", "a"), (">", "c")])]),
     ("cmd > \"$f\"", [(["cmd"], None, False, [(">", None)])]),
     ("cmd > $(mktemp)", [(["mktemp"], None, False, []), (["cmd"], None, False, [(">", None)])]),
@@ -79,6 +80,7 @@ CASES: list[tuple[str, list[Row]]] = [
     ("(echo hi) | cat", [(["echo", "hi"], None, False, []), (["cat"], "hi\n", True, [])]),
     ("(echo hi; x=1) | cat",
      [(["echo", "hi"], None, False, []), (["cat"], "hi\n", True, [])]),
+    ("(x=1) | cat", [(["cat"], None, True, [])]),
     ("echo -n hi | cat", [(["echo", "-n", "hi"], None, False, []), (["cat"], "hi", True, [])]),
     ("echo $x | cat", [(["echo", None], None, False, []), (["cat"], None, True, [])]),
     ("printf hello | cat", [(["printf", "hello"], None, False, []),
