@@ -133,6 +133,8 @@ def _redirect(node: Node, inv: Invocation, out: list[Invocation]) -> list[Node]:
         value = word_value(targets[0]) if targets else None
         inv.stdin = None if value is None else value + "\n"
         return []
+    if operator in {">&-", "<&-"}:  # closes the descriptor: what follows are arguments
+        return targets
     if not targets:
         return []
     target, extra = targets[0], targets[1:]
@@ -178,8 +180,7 @@ def _command(node: Node, out: list[Invocation], stdin: str | None, piped: bool,
         prev = child
     for red in redirects:
         extra += _redirect(red, inv, out)
-    for word in extra:
-        _visit_substitutions(word, out)
+    for word in extra:  # its substitutions were listed with its redirection's
         inv.words.append(word_value(word))
     out.append(inv)
     return inv
@@ -192,8 +193,10 @@ def output_text(inv: Invocation) -> str | None:
         return None
     name, args = str(words[0]), [str(w) for w in words[1:]]
     if name == "echo":
-        args = [a for a in args if a not in {"-n", "-e", "-E"}]
-        return " ".join(args) + "\n"
+        newline = "\n"
+        while args and args[0] in {"-n", "-e", "-E"}:  # options lead; later ones are text
+            newline = "" if args.pop(0) == "-n" else newline
+        return " ".join(args) + newline
     if name == "printf" and args:
         return " ".join(args)
     if name == "cat" and not args:
@@ -275,8 +278,11 @@ def _visit(node: Node, out: list[Invocation], stdin: str | None,
                     pipe_next = False
         return last
     last = None
-    for child in node.named_children:
-        result = _visit(child, out, None, False)
+    for i, child in enumerate(node.named_children):
+        # `cat <<EOF | sh && rm x`: tree-sitter pipes the heredoc into the list `sh && rm x`;
+        # bash pipes it into `sh`, the list's first command
+        leads = t == "list" and i == 0
+        result = _visit(child, out, stdin if leads else None, piped and leads)
         last = result or last
     return last
 
