@@ -3,29 +3,16 @@ parse, and a byte-identical /metrics page is not parsed again."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from panels.traffic import Scrape, TrafficPanel, _rates_between, wanted_lines
+from tests import test_traffic_panel
 from tests.fixtures.http import HTTPService
+from tests.test_traffic_panel import Keep
 
-Keep = Callable[[TrafficPanel], TrafficPanel]
-
-
-@pytest.fixture
-async def keep() -> AsyncIterator[Keep]:
-    """Close every panel a test opens, pass or fail."""
-    opened: list[TrafficPanel] = []
-
-    def _keep(panel: TrafficPanel) -> TrafficPanel:
-        opened.append(panel)
-        return panel
-
-    yield _keep
-    for panel in opened:
-        await panel.aclose()
+#: the traffic tests' own fixture: every panel a test opens is closed, pass or fail
+keep = test_traffic_panel.keep
 
 
 class WholePage(TrafficPanel):
