@@ -54,6 +54,7 @@ import importlib
 import json
 import os
 import random
+import re
 import resource
 import select
 import signal
@@ -635,12 +636,30 @@ class MutationPlugin:
                 tests_of_line.setdefault(line, set()).add(index)
         touching = {i for i, lines in enumerate(base["covered"]) if lines}
         durations: list[float] = base["durations"]
+        file_text: dict[str, str] = {}
+
+        def naming(names: tuple[str, ...]) -> set[int]:
+            """Items in test files that name one of `names` themselves: a test reading a
+            constant (DEFAULT_RULES) runs no line of the module that reads it."""
+            words = [re.compile(rf"\b{re.escape(name)}\b") for name in names]
+            found = set()
+            for i, item in enumerate(items):
+                path = str(item.path)
+                text = file_text.get(path)
+                if text is None:
+                    text = file_text[path] = Path(path).read_text()
+                if any(word.search(text) for word in words):
+                    found.add(i)
+            return found
+
         for mutant in mutants:
             site = lines_map.site(mutant.line)
             if site.cover is None:
                 chosen = touching
             else:
                 chosen = set().union(*(tests_of_line.get(n, set()) for n in site.cover))
+            if site.kind == "constant":
+                chosen |= naming(site.names)
             self.result.total += 1
             if not chosen:
                 self.result.uncovered += 1
