@@ -102,7 +102,8 @@ MODULES: dict[str, TestMap] = {
     "tui/config/loader.py": TestMap(("tests/test_config.py",
                                      "tests/test_config_validation.py")),
     "runbooks/report.py": TestMap(("tests/test_journal.py", "tests/test_incident_record.py")),
-    "runbooks/incidents.py": TestMap(("tests/test_incident_record.py", "tests/test_journal.py")),
+    "runbooks/incidents.py": TestMap(("tests/test_incidents_reader.py",
+                                      "tests/test_incident_record.py", "tests/test_journal.py")),
     "panels/traffic.py": TestMap(("tests/test_traffic_panel.py",)),
     # the unit tests on virtual time, not the live-app stories (seconds per mutant)
     "tui/dashboard/scheduler.py": TestMap(("tests/test_scheduler_unit.py",)),
