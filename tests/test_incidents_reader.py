@@ -421,6 +421,7 @@ def test_a_journal_written_by_the_writer_reads_back_as_the_same_incidents(
 def test_what_comes_before_the_first_incident_event_belongs_to_none() -> None:
     (only,) = incidents([
         {"ts": T, "type": "alert", "name": "ServiceDown", "state": "firing"},
+        {"ts": T + 0.5, "type": "alert", "name": "ServiceDown", "state": "resolved"},
         {"ts": T + 1, "type": "step_started", "ref": "a.md#x", "step": 1, "command": "ls",
          "user": "ana", "host": "web1"},
         {"ts": T + 2, "type": "incident", "incident": 1, "state": "opened"},

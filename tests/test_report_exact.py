@@ -303,3 +303,20 @@ def test_the_recorded_report_tells_every_result_figure_and_output_exactly(
         utc: None) -> None:  # noqa: F811
     assert render_record(incidents(recorded_story())).split("\n") == RECORDED
     assert render_report(recorded_story()).split("\n") == RECORDED
+
+
+def test_interleaved_steps_of_one_runbook_each_get_their_own_result(utc: None) -> None:  # noqa: F811
+    ref = "db.md#q"
+    events: list[Event] = [
+        {"ts": T, "type": "step_started", "ref": ref, "step": 1, "command": "a",
+         "user": "bo", "host": "db1"},
+        {"ts": T + 1, "type": "step_started", "ref": ref, "step": 2, "command": "b",
+         "user": "bo", "host": "db1"},
+        {"ts": T + 2, "type": "step_finished", "ref": ref, "step": 1, "exit": 3,
+         "duration": 2.0},
+        {"ts": T + 3, "type": "step_finished", "ref": ref, "step": 2, "exit": None,
+         "cancelled": True},
+    ]
+    assert [line for line in render_report(events).split("\n") if line.startswith("- ")] == [
+        "- 2023-11-14 22:13:20 step 1 of `db.md#q` by bo@db1: exit 3 in 2.0s",
+        "- 2023-11-14 22:13:21 step 2 of `db.md#q` by bo@db1: cancelled after 0.0s"]
