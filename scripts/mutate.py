@@ -29,7 +29,9 @@ mutant, hours for the ~7,000 mutants of MODULES; this one fits in minutes):
 - Tests that need a server fixture (PostgreSQL, Docker, Prometheus, Redis) are deselected
   rather than started per mutant; Hypothesis runs at most 20 derandomized examples per
   test, without shrinking (a failure is all a kill needs).
-- Modules run two at a time (2 cores), slowest first; each worker's XDG dirs point into a
+- A jobserver pipe (as GNU make's) holds one slot per core; every baseline and mutant
+  child takes one, so both cores stay busy to the end (the last module left runs a
+  mutant per core); modules are listed slowest first; each worker's XDG dirs point into a
   throwaway home, so no mutant reads the developer's config or writes their journal.
 - A mutant we cannot put in place (e.g. a closure's cells changed) counts as survived and
   is marked in the report, so the score can only err low.
@@ -50,6 +52,7 @@ import builtins
 import contextlib
 import ctypes
 import difflib
+import gc
 import importlib
 import json
 import os
@@ -457,6 +460,11 @@ def apply_mutant(module: types.ModuleType, source: str, site: Site) -> bool:
 # --- the worker: one module, warm, forking per mutant -----------------------------------
 
 
+def _place(site: Site) -> tuple[Any, ...]:
+    """Where a mutant sits, for remembering which tests killed mutants there."""
+    return (site.kind, site.path, site.names)
+
+
 def _cap_hypothesis(items: Iterable[Any]) -> None:
     """At most HYPOTHESIS_EXAMPLES derandomized examples, no shrinking, no database."""
     try:
@@ -488,8 +496,8 @@ def _uses_server(item: Any) -> bool:
     return False
 
 
-def _fork(child: Callable[[], int], timeout: float | None) -> tuple[int, bool]:
-    """Run `child` in a fork of this warm process: (exit code, timed out)."""
+def _spawn(child: Callable[[], int]) -> tuple[int, int]:
+    """Start `child` in a fork of this warm process: (pid, pidfd)."""
     pid = os.fork()
     if pid == 0:
         code = KILLED
@@ -505,25 +513,89 @@ def _fork(child: Callable[[], int], timeout: float | None) -> tuple[int, bool]:
             code = KILLED
         finally:
             os._exit(code)
-    pidfd = os.pidfd_open(pid)
+    return pid, os.pidfd_open(pid)
+
+
+def _reap(pid: int, pidfd: int, kill: bool) -> int:
+    """The exit code of a child from _spawn, killing its process group first if asked."""
     try:
-        ready, _, _ = select.select([pidfd], [], [], timeout)
-        timed_out = not ready
-        if timed_out:
+        if kill:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(pid, signal.SIGKILL)
         _, status = os.waitpid(pid, 0)
     finally:
         os.close(pidfd)
-    return (os.waitstatus_to_exitcode(status), timed_out)
+    return os.waitstatus_to_exitcode(status)
+
+
+def _fork(child: Callable[[], int], timeout: float | None) -> tuple[int, bool]:
+    """Run `child` in a fork of this warm process: (exit code, timed out)."""
+    pid, pidfd = _spawn(child)
+    ready, _, _ = select.select([pidfd], [], [], timeout)
+    return _reap(pid, pidfd, kill=not ready), not ready
+
+
+class Tokens:
+    """CPU slots shared by every worker of a run, as GNU make's jobserver shares them.
+
+    The driver fills a pipe with one byte per core; a worker takes a byte before it runs
+    a child (the baseline or a mutant) and puts it back when the child ends. So the
+    cores stay busy to the end: while several modules run each gets a slot, and the last
+    (largest) module runs a child per core instead of one while the other core idles.
+    Without a pipe (a worker run by hand) there is one slot.
+    """
+
+    def __init__(self, fds: tuple[int, int] | None) -> None:
+        self.fds = fds
+        self.held = 0
+        self._free = 1  # the slot count when there is no pipe
+
+    @property
+    def fd(self) -> int | None:
+        return self.fds[0] if self.fds else None
+
+    def try_take(self) -> bool:
+        if self.fds is None:
+            if self._free:
+                self._free -= 1
+                self.held += 1
+                return True
+            return False
+        try:
+            got = os.read(self.fds[0], 1)
+        except BlockingIOError:  # another worker took it first
+            return False
+        if not got:
+            raise RuntimeError("the jobserver pipe closed")
+        self.held += 1
+        return True
+
+    def take(self) -> None:
+        """Block until a slot is free."""
+        while not self.try_take():
+            if self.fd is None:
+                raise RuntimeError("no slot will come back: none is held by another")
+            select.select([self.fd], [], [])
+
+    def give(self) -> None:
+        self.held -= 1
+        if self.fds is None:
+            self._free += 1
+        else:
+            os.write(self.fds[1], b"+")
+
+    def give_all(self) -> None:
+        while self.held:
+            self.give()
 
 
 def _no_traceback(*args: Any, **kwargs: Any) -> str:
     return "failed"
 
 
-def _run_items(items: list[Any]) -> int:
-    """Run test items in this (forked) process; KILLED at the first failure."""
+def _run_items(items: list[Any], failed: Callable[[int], None] = lambda index: None) -> int:
+    """Run test items in this (forked) process; KILLED at the first failure, whose
+    position goes to `failed`."""
     from _pytest.runner import runtestprotocol
 
     for item in items:  # a kill needs no traceback; rendering one costs ~0.3 s
@@ -532,6 +604,7 @@ def _run_items(items: list[Any]) -> int:
         following = items[index + 1] if index + 1 < len(items) else None
         if any(report.failed for report in runtestprotocol(item, nextitem=following,
                                                            log=False)):
+            failed(index)
             return KILLED
     return SURVIVED
 
@@ -551,9 +624,12 @@ class Result:
 class MutationPlugin:
     """Takes over pytest's run loop once the module's tests are collected."""
 
-    def __init__(self, module: str, sample: int, seed: int, out: Path) -> None:
+    def __init__(self, module: str, sample: int, seed: int, out: Path,
+                 tokens: Tokens | None = None, parallel: int = 1) -> None:
         self.module, self.sample, self.seed, self.out = module, sample, seed, out
         self.result = Result(module)
+        self.tokens = tokens or Tokens(None)
+        self.parallel = max(1, parallel)  # mutant children at once, slots permitting
 
     def pytest_collection_modifyitems(self, config: Any, items: list[Any]) -> None:
         keep = [item for item in items if not _uses_server(item)]
@@ -568,6 +644,8 @@ class MutationPlugin:
             self._run(list(session.items))
         except Exception as exc:  # reported, the other modules go on
             self.result.error = f"{type(exc).__name__}: {exc}"
+        finally:
+            self.tokens.give_all()
         self.result.seconds = time.monotonic() - started
         self.out.write_text(json.dumps(asdict(self.result)))
         return True
@@ -613,7 +691,11 @@ class MutationPlugin:
                                            "failures": failures}))
             return SURVIVED
 
-        code, _ = _fork(child, None)
+        self.tokens.take()
+        try:
+            code, _ = _fork(child, None)
+        finally:
+            self.tokens.give()
         if code != SURVIVED or not scratch.exists():
             raise RuntimeError(f"the baseline run died (exit {code})")
         data: dict[str, Any] = json.loads(scratch.read_text())
@@ -656,6 +738,7 @@ class MutationPlugin:
                     found.add(i)
             return found
 
+        jobs: list[tuple[Mutant, Site, list[int], float]] = []
         for mutant in mutants:
             site = lines_map.site(mutant.line)
             if site.cover is None:
@@ -670,43 +753,114 @@ class MutationPlugin:
                 self.result.survivors.append(f"(no test runs this line)\n{mutant.diff}")
                 continue
             order = sorted(chosen, key=lambda i: (durations[i], i))
-            run = [items[i] for i in order]
             budget = 3 * sum(durations[i] for i in order) + 5
+            jobs.append((mutant, site, order, budget))
+        # the worker's heap out of the collector's reach: a collection in a child would
+        # touch every object and copy the whole heap page by page (copy-on-write)
+        gc.collect()
+        gc.freeze()
+        self._run_mutants(module, items, jobs)
+
+    def _run_mutants(self, module: types.ModuleType, items: list[Any],
+                     jobs: list[tuple[Mutant, Site, list[int], float]]) -> None:
+        """Each mutant in its own child, as many at once as free slots allow.
+
+        Items run cheapest first, except that the items which killed an earlier mutant
+        at the same place (function, constant, class) go first, latest killer first: the
+        mutants of one function mostly die by the same tests, and a killer found 285
+        items down the list cost 6-7 s a mutant where it now costs one item."""
+        pending = list(reversed(range(len(jobs))))
+        running: dict[int, tuple[int, int, float, int, list[int]]] = {}
+        outcome: dict[int, tuple[int, bool]] = {}
+        self._killers: dict[tuple[Any, ...], list[int]] = {}
+        while pending or running:
+            can_start = bool(pending) and len(running) < self.parallel
+            if not (can_start and self.tokens.try_take()):
+                # wait for a child to end, a child's time to run out, or a free slot
+                wait = list(running)
+                if can_start and self.tokens.fd is not None:
+                    wait.append(self.tokens.fd)
+                deadline = min((entry[2] + jobs[entry[1]][3] for entry in running.values()),
+                               default=None)
+                timeout = None if deadline is None else max(0.0, deadline - time.monotonic())
+                ready, _, _ = select.select(wait, [], [], timeout)
+                self._finish(jobs, running, outcome, [fd for fd in ready if fd in running])
+                continue
+            index = pending.pop()
+            mutant, site, cheapest, _ = jobs[index]
+            known = [i for i in self._killers.get(_place(site), ()) if i in set(cheapest)]
+            order = known + [i for i in cheapest if i not in set(known)]
+            run = [items[i] for i in order]
+            report_r, report_w = os.pipe()
 
             def child(mutant: Mutant = mutant, site: Site = site,
-                      run: list[Any] = run) -> int:
+                      run: list[Any] = run, sink: int = report_w) -> int:
                 try:
                     if not apply_mutant(module, mutant.source, site):
                         return NOT_APPLIED
                 except Exception:  # the mutated module fails to import
                     return KILLED
-                return _run_items(run)
+                return _run_items(run, lambda at: os.write(sink, str(at).encode()) and None)
 
-            began = time.monotonic()
-            code, timed_out = _fork(child, budget)
-            if os.environ.get("MUTATE_TRACE"):  # a file: one line per mutant, for tuning
-                with open(os.environ["MUTATE_TRACE"], "a") as trace:
-                    trace.write(f"{mutant.line} {site.kind} items={len(run)} code={code} "
-                                f"{time.monotonic() - began:.2f}s budget={budget:.1f}\n")
+            try:
+                pid, pidfd = _spawn(child)
+            except BaseException:
+                self.tokens.give()
+                raise
+            finally:
+                os.close(report_w)
+            running[pidfd] = (pid, index, time.monotonic(), report_r, order)
+        for index in range(len(jobs)):
+            code, timed_out = outcome[index]
+            diff = jobs[index][0].diff
             if timed_out:
                 self.result.timeouts += 1
                 self.result.killed += 1
             elif code == SURVIVED:
-                self.result.survivors.append(mutant.diff)
+                self.result.survivors.append(diff)
             elif code == NOT_APPLIED:
-                self.result.survivors.append(f"(could not be put in place)\n{mutant.diff}")
+                self.result.survivors.append(f"(could not be put in place)\n{diff}")
             else:
                 self.result.killed += 1
 
+    def _finish(self, jobs: list[tuple[Mutant, Site, list[int], float]],
+                running: dict[int, tuple[int, int, float, int, list[int]]],
+                outcome: dict[int, tuple[int, bool]], ready: list[int]) -> None:
+        """Reap the children that ended, and those past their time (killed: a timeout
+        is the tests noticing); their slots go back."""
+        now = time.monotonic()
+        for pidfd, (pid, index, began, report, order) in list(running.items()):
+            late = now >= began + jobs[index][3]
+            if pidfd not in ready and not late:
+                continue
+            del running[pidfd]
+            code = _reap(pid, pidfd, kill=pidfd not in ready)
+            self.tokens.give()
+            outcome[index] = (code, pidfd not in ready)
+            with os.fdopen(report, "rb") as got:
+                text = got.read().decode() if code == KILLED else ""
+            if text.isdigit() and int(text) < len(order):
+                killer = order[int(text)]
+                place = self._killers.setdefault(_place(jobs[index][1]), [])
+                if killer in place:
+                    place.remove(killer)
+                place.insert(0, killer)
+            if os.environ.get("MUTATE_TRACE"):  # a file: one line per mutant, for tuning
+                mutant, site, run, budget = jobs[index]
+                with open(os.environ["MUTATE_TRACE"], "a") as trace:
+                    trace.write(f"{self.module}:{mutant.line} {site.kind} items={len(run)} "
+                                f"killer_at={text or '-'} "
+                                f"code={code} {now - began:.2f}s budget={budget:.1f}\n")
+
 
 def run_worker(module: str, tests: TestMap, root: Path, sample: int, seed: int,
-               out: Path) -> int:
+               out: Path, jobserver: tuple[int, int] | None = None, parallel: int = 1) -> int:
     """`--worker MODULE`: collect the module's tests once, then mutate in forks."""
     import pytest
 
     sys.path.insert(0, str(root))
     files = [f for f in tests.files if (root / f).exists()]
-    plugin = MutationPlugin(module, sample, seed, out)
+    plugin = MutationPlugin(module, sample, seed, out, Tokens(jobserver), parallel)
     args = [*files, "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
             "-W", "ignore::pytest.PytestUnraisableExceptionWarning"]
     if tests.keyword:
@@ -722,7 +876,7 @@ def run_worker(module: str, tests: TestMap, root: Path, sample: int, seed: int,
 
 
 def _run_module(module: str, tests: TestMap, root: Path, sample: int, seed: int,
-                workdir: Path) -> Result:
+                workdir: Path, jobserver: tuple[int, int], jobs: int) -> Result:
     """One worker process for `module`, in a throwaway home; its Result."""
     slug = module.replace("/", "_")
     home = workdir / f"home-{slug}"
@@ -735,8 +889,10 @@ def _run_module(module: str, tests: TestMap, root: Path, sample: int, seed: int,
         subprocess.run([sys.executable, str(Path(__file__).resolve()), "--worker", module,
                         "--out", str(out), "--sample", str(sample), "--seed", str(seed),
                         "--root", str(root), *(f"--tests={f}" for f in tests.files),
-                        *([f"--keyword={tests.keyword}"] if tests.keyword else [])],
-                       cwd=root, env=env, stdout=sink, stderr=subprocess.STDOUT, check=False)
+                        *([f"--keyword={tests.keyword}"] if tests.keyword else []),
+                        f"--jobserver={jobserver[0]},{jobserver[1]}", f"--parallel={jobs}"],
+                       cwd=root, env=env, stdout=sink, stderr=subprocess.STDOUT, check=False,
+                       pass_fds=jobserver)
     if not out.exists():
         return Result(module, error=f"the worker died:\n{log.read_text()[-3000:]}")
     return Result(**json.loads(out.read_text()))
@@ -752,17 +908,30 @@ def _summary(result: Result) -> str:
 
 def _each(chosen: dict[str, TestMap], root: Path, jobs: int, sample: int, seed: int,
           workdir: Path) -> Iterator[Result]:
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = [pool.submit(_run_module, m, tests, root, sample, seed, workdir)
-                   for m, tests in chosen.items()]
-        for future in as_completed(futures):
-            yield future.result()
+    """Every module's Result as it ends. One more worker than slots is alive at a time
+    (one is usually collecting its tests, which takes no slot); MODULES lists the
+    largest first, so the last one left runs `jobs` mutants at once to the end."""
+    jobs = max(1, jobs)
+    read, write = os.pipe()
+    os.set_blocking(read, False)
+    os.write(write, b"+" * jobs)
+    try:
+        with ThreadPoolExecutor(max_workers=jobs + 1) as pool:
+            futures = [pool.submit(_run_module, m, tests, root, sample, seed, workdir,
+                                   (read, write), jobs)
+                       for m, tests in chosen.items()]
+            for future in as_completed(futures):
+                yield future.result()
+    finally:
+        os.close(read)
+        os.close(write)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("modules", nargs="*", help=f"default: all of {', '.join(MODULES)}")
-    parser.add_argument("--jobs", type=int, default=2, help="modules mutated at once")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 2,
+                        help="mutants run at once (default: one per core)")
     parser.add_argument("--sample", type=int, default=0,
                         help="only N random mutants per module (a quick check)")
     parser.add_argument("--seed", type=int, default=16, help="the sample's random seed")
@@ -774,11 +943,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keyword", default="", help=argparse.SUPPRESS)
     parser.add_argument("--worker", metavar="MODULE", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
+    parser.add_argument("--jobserver", help=argparse.SUPPRESS)
+    parser.add_argument("--parallel", type=int, default=1, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     root = Path(args.root).resolve()
     if args.worker:
+        fds = tuple(int(fd) for fd in args.jobserver.split(",")) if args.jobserver else None
         return run_worker(args.worker, TestMap(tuple(args.tests), args.keyword), root,
-                          args.sample, args.seed, Path(args.out))
+                          args.sample, args.seed, Path(args.out),
+                          (fds[0], fds[1]) if fds else None, args.parallel)
     if args.tests:
         chosen = {m: TestMap(tuple(args.tests)) for m in args.modules}
     else:

@@ -52,3 +52,43 @@ def test_a_behaviour_change_is_killed_and_an_equivalent_mutant_survives(
     assert survivors.count("+    ") == 1
     # the mutants lived in memory only: the module on disk is untouched
     assert (tmp_path / "tiny.py").read_text() == TINY
+
+
+LOOP = '''\
+def countdown(n: int) -> int:
+    steps = 0
+    while n > 0:
+        n -= 1
+        steps += 1
+    return steps
+'''
+
+TEST_LOOP = '''\
+from loop import countdown
+
+
+def test_countdown() -> None:
+    assert countdown(3) == 3
+'''
+
+
+def test_two_modules_share_the_slots_and_a_mutant_that_hangs_is_killed(
+        tmp_path: Path) -> None:
+    """Two workers, two slots, mutants run side by side: the counts are the same as one
+    at a time, and `n += 1` (loops forever) is killed at its time limit."""
+    for name, text in (("tiny.py", TINY), ("test_tiny.py", TEST_TINY), ("loop.py", LOOP),
+                       ("test_loop.py", TEST_LOOP)):
+        (tmp_path / name).write_text(text)
+    report = tmp_path / "report.txt"
+    done = subprocess.run([sys.executable, str(RUNNER), "--root", str(tmp_path), "--jobs", "2",
+                           "--tests", "test_tiny.py", "--tests", "test_loop.py",
+                           "--report", str(report), "tiny.py", "loop.py"],
+                          capture_output=True, text=True, check=False, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = sorted(done.stdout.splitlines()[:2])
+    # loop.py's 10 mutants (steps = 1 / None, n >= 0, n > 1, n = 1, n += 1, n -= 2,
+    # steps = 1 / -= 1 / += 2) each change countdown(3) or never return (`n = 1`,
+    # `n += 1`: killed at their time limit)
+    assert lines[0].startswith("loop.py: 10 killed of 10 (100%), 0 survived, "), lines
+    assert lines[1].startswith("tiny.py: 2 killed of 3 (67%), 1 survived, "), lines
+    assert done.stdout.splitlines()[-1] == "mutation score: 92% (12 killed of 13)"
