@@ -51,6 +51,7 @@ import ast
 import builtins
 import contextlib
 import ctypes
+import dataclasses
 import difflib
 import gc
 import importlib
@@ -419,8 +420,13 @@ def apply_mutant(module: types.ModuleType, source: str, site: Site) -> bool:
         exec(compile(source, filename, "exec"), scratch)
     if site.kind == "function":
         old, new = _lookup(module.__dict__, site.path), _lookup(scratch, site.path)
-        if _swap(old, new):
+        # a decorator added or dropped (`@property`) changes the object, not the code
+        if type(old) is type(new) and _swap(old, new):
             return True
+        site = Site("replace", site.path)
+    if site.kind == "class" and dataclasses.is_dataclass(_lookup(module.__dict__, site.path)):
+        # a field's default lives in the generated __init__ (a default_factory in its
+        # closure): only a new class carries it
         site = Site("replace", site.path)
     if site.kind == "constant":
         for name in site.names:

@@ -72,23 +72,51 @@ def test_countdown() -> None:
 '''
 
 
+BAG = '''\
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Bag:
+    items: list[int] = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        return len(self.items)
+'''
+
+TEST_BAG = '''\
+from bag import Bag
+
+
+def test_bag() -> None:
+    bag = Bag()
+    bag.items.append(7)
+    assert bag.size == 1
+'''
+
+
 def test_two_modules_share_the_slots_and_a_mutant_that_hangs_is_killed(
         tmp_path: Path) -> None:
-    """Two workers, two slots, mutants run side by side: the counts are the same as one
+    """Three workers, two slots, mutants run side by side: the counts are the same as one
     at a time, and `n += 1` (loops forever) is killed at its time limit."""
     for name, text in (("tiny.py", TINY), ("test_tiny.py", TEST_TINY), ("loop.py", LOOP),
-                       ("test_loop.py", TEST_LOOP)):
+                       ("test_loop.py", TEST_LOOP), ("bag.py", BAG), ("test_bag.py", TEST_BAG)):
         (tmp_path / name).write_text(text)
     report = tmp_path / "report.txt"
     done = subprocess.run([sys.executable, str(RUNNER), "--root", str(tmp_path), "--jobs", "2",
                            "--tests", "test_tiny.py", "--tests", "test_loop.py",
-                           "--report", str(report), "tiny.py", "loop.py"],
+                           "--tests", "test_bag.py",
+                           "--report", str(report), "tiny.py", "loop.py", "bag.py"],
                           capture_output=True, text=True, check=False, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
-    lines = sorted(done.stdout.splitlines()[:2])
+    lines = sorted(done.stdout.splitlines()[:3])
+    # bag.py: no @dataclass, `items = None` (the default in the generated __init__) and
+    # no @property (the object changes, not the code) are each put in place and killed
+    assert lines.pop(0).startswith("bag.py: 3 killed of 3 (100%), 0 survived, "), lines
     # loop.py's 10 mutants (steps = 1 / None, n >= 0, n > 1, n = 1, n += 1, n -= 2,
     # steps = 1 / -= 1 / += 2) each change countdown(3) or never return (`n = 1`,
     # `n += 1`: killed at their time limit)
     assert lines[0].startswith("loop.py: 10 killed of 10 (100%), 0 survived, "), lines
     assert lines[1].startswith("tiny.py: 2 killed of 3 (67%), 1 survived, "), lines
-    assert done.stdout.splitlines()[-1] == "mutation score: 92% (12 killed of 13)"
+    assert done.stdout.splitlines()[-1] == "mutation score: 94% (15 killed of 16)"
