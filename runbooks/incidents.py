@@ -239,7 +239,17 @@ def _by_alerts(ordered: list[Event]) -> list[Incident]:
             if current is not None and not firing:
                 current.closed = ts(event)
                 current = None
-        elif kind == "recovered" and current is not None and not firing:
-            current.closed = float(event.get("resolved_at") or ts(event))
-            current = None
+        elif kind == "recovered" and current is not None:
+            # the pane's recovery watch confirmed these alerts (or, naming none, its
+            # panel) resolved: the same close as the Markdown report's, so `report
+            # --json` and replay agree with it on a journal that has no resolved events
+            when = float(event.get("resolved_at") or ts(event))
+            names = {str(name) for name in event.get("alerts") or []}
+            for key, life in list(firing.items()):
+                if life.name in names or (not names and life.panel == event.get("panel")):
+                    life.resolved = when
+                    del firing[key]
+            if not firing:
+                current.closed = when
+                current = None
     return out

@@ -391,6 +391,27 @@ def test_a_legacy_incident_opens_at_a_firing_alert_and_closes_once_all_resolved(
                               (62.0, "step_finished", "disk.md#full")]
 
 
+def test_a_legacy_recovered_event_resolves_what_it_names_and_closes_when_none_fire() -> None:
+    """A journal with no resolved events (the process ended first): the recovery watch's
+    confirmation is the end, as the Markdown report reads it."""
+    alone = [{"ts": T, "type": "alert", "name": "ServiceDown", "state": "firing",
+              "panel": "health:api"},
+             {"ts": T + 15, "type": "recovered", "alerts": ["ServiceDown"],
+              "panel": "health:api", "resolved_at": T + 12}]
+    (only,) = incidents(alone)
+    assert (only.closed, only.recovered, only.time_to_recover) == (T + 12, T + 12, 12.0)
+    assert only.alerts == [AlertRun("ServiceDown", "health:api", T, T + 12)]
+    two = [*alone[:1], {"ts": T + 1, "type": "alert", "name": "DiskFull", "state": "firing",
+                        "panel": "disk"}, *alone[1:]]
+    (still,) = incidents(two)
+    assert (still.closed, [a.resolved for a in still.alerts]) == (None, [T + 12, None])
+    by_panel = [*two, {"ts": T + 20, "type": "recovered", "alerts": [], "panel": "disk"}]
+    (done,) = incidents(by_panel)
+    assert (done.closed, [a.resolved for a in done.alerts]) == (T + 20, [T + 12, T + 20])
+    other_panel = [*two, {"ts": T + 20, "type": "recovered", "alerts": [], "panel": "redis"}]
+    assert incidents(other_panel)[0].closed is None
+
+
 def test_a_legacy_journal_with_nothing_firing_has_no_incident() -> None:
     assert incidents([e for e in legacy() if e.get("state") != "firing"]) == []
     assert incidents([]) == []
