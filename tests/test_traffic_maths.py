@@ -11,10 +11,12 @@ the code under test.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import math
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
@@ -25,7 +27,6 @@ from panels import traffic
 from panels.base import AlertRule, Condition, Severity
 from panels.errors import BadResponse, SourceAbsent
 from panels.traffic import (
-    EXPOSITION_ACCEPT,
     Scrape,
     TrafficPanel,
     TrafficSample,
@@ -267,7 +268,7 @@ async def test_the_panel_asks_for_classic_text_with_its_own_headers(
 
     assert [s.path for s in server.seen] == ["/internal/metrics", "/internal/metrics"]
     for asked in server.seen:
-        assert asked.headers["Accept"] == EXPOSITION_ACCEPT
+        assert asked.headers["Accept"] == "text/plain;version=0.0.4;q=1,*/*;q=0.1"
         assert asked.headers["X-Scrape-Token"] == "t0k"
         assert asked.headers["User-Agent"] == "opsdash"
 
@@ -332,6 +333,8 @@ async def test_a_scrape_at_the_same_instant_still_warms_up(
     ({"s200": 100}, {"s200": 110, "s502": 7}, 17, 7),
     # a series gone is simply not counted; one at the same value adds nothing
     ({"s200": 100, "s500": 9}, {"s500": 9, "s404": 3}, 3, 0),
+    # one request is enough for a ratio: the one that failed, 100 %
+    ({"s200": 5}, {"s200": 5, "s500": 1}, 1, 1),
 ])
 async def test_request_counters_reset_series_by_series(
         server: LocalServer, opened: Open, monkeypatch: pytest.MonkeyPatch,
@@ -919,7 +922,7 @@ def test_wanted_lines_keeps_the_read_families_and_the_first_line_of_each_gap() -
             "process_open_fds 9\n"
             '# HELP "odd.name" quoted\n'
             '{__name__="x"} 1\n'
-            "# HELP http_requests_total Requests.\n"
+            "# HELP http_requests_total\n"
             'http_requests_total{status="500"} 1')
 
     cut = wanted_lines(page, lambda name: name.startswith("http_"))
@@ -930,7 +933,7 @@ def test_wanted_lines_keeps_the_read_families_and_the_first_line_of_each_gap() -
                    "process_open_fds 9\n"
                    '# HELP "odd.name" quoted\n'
                    '{__name__="x"} 1\n'
-                   "# HELP http_requests_total Requests.\n"
+                   "# HELP http_requests_total\n"
                    'http_requests_total{status="500"} 1\n')
 
 
@@ -1051,3 +1054,67 @@ def test_metrics_are_rounded_for_the_json_contract() -> None:
     assert TrafficPanel("api").metrics(sample) == {
         "request_rate": 12.346, "error_ratio": 0.1235, "p95_ms": 123.46, "window_s": 9.9,
         "source": "prometheus"}
+
+
+def test_samples_and_scrapes_are_frozen_values_with_plain_defaults() -> None:
+    """Samples are shared by the card, the history and the journal: none may change one."""
+    sample = TrafficSample("scrape", 1.0, None, None, 1.0)
+    read = Scrape(1.0, None, None, None, {}, {}, 1000.0)
+
+    assert (sample.warming_up, sample.requests_metric, sample.duration_metric) == (
+        False, None, None)
+    assert read.totals == {}
+    assert read.totals is not Scrape(2.0, None, None, None, {}, {}, 1.0).totals
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        sample.request_rate = 2.0  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        read.at = 2.0  # type: ignore[misc]
+    # two scrapes without a histogram's totals: rates all the same
+    assert _rates_between(read, replace(read, at=3.0, requests={(): 4.0})) == (
+        TrafficSample("scrape", 2.0, None, None, 2.0, False))
+
+
+def test_the_panel_declares_itself() -> None:
+    panel = TrafficPanel("api")
+
+    assert panel.id == "traffic:api"
+    # the sparkline draws the request rate; `check` scrapes twice, rates need two pages;
+    # a dead endpoint raises no alert of its own (ServiceDown is health's)
+    assert (panel.series_key, panel.rate_based, panel.unreachable_alert) == (
+        "request_rate", True, None)
+    assert (panel.timeout, panel.window) == (5.0, "5m")
+
+
+@pytest.mark.parametrize(("options", "urls"), [
+    ({"prometheus_url": "https://prom:9090/"}, ("https://prom:9090",)),
+    ({"prometheus_url": "https://prom:9090", "metrics_url": "http://api/metrics"},
+     ("https://prom:9090",)),
+    ({"metrics_url": "https://api/metrics"}, ("https://api/metrics",)),
+])
+def test_the_client_is_built_for_the_source_it_asks(
+        monkeypatch: pytest.MonkeyPatch, options: dict[str, str],
+        urls: tuple[str, ...]) -> None:
+    """The URL decides TLS verification: an https:// source must be the one named."""
+    built: list[tuple[str | None, ...]] = []
+
+    def client(*asked: str | None, **kwargs: object) -> object:
+        built.append(asked)
+        return object()
+
+    monkeypatch.setattr(traffic, "panel_client", client)
+    panel = TrafficPanel("api", **options)  # type: ignore[arg-type]
+    panel.prepare()
+    panel.prepare()  # built once
+
+    assert built == [urls]
+
+
+def test_a_page_with_bytes_that_are_not_utf8_is_still_read() -> None:
+    page = (b"# HELP http_requests_total Requests \xff\xfe served.\n"
+            b"# TYPE http_requests_total counter\n"
+            b'http_requests_total{path="/caf\xe9",status="500"} 3\n')
+    panel = TrafficPanel("api", metrics_url="http://127.0.0.1:1/metrics")
+
+    scrape = panel._read_exposition(page, 0.0)
+
+    assert scrape.requests == {(("path", "/caf\ufffd"), ("status", "500")): 3.0}
