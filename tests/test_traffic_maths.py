@@ -521,6 +521,28 @@ async def test_only_pages_over_64_kib_are_parsed_off_the_event_loop(
     assert (parsed_in[0] is not threading.current_thread()) is in_a_thread
 
 
+async def test_a_page_read_in_many_chunks_is_read_whole(
+        server: LocalServer, opened: Open, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A page over 64 KiB (httpx's largest read) arrives in several reads; joined, its
+    1400 series are all there."""
+    clock(monkeypatch, 0.0, 1.0)
+
+    def page(failed: int) -> str:
+        return "# TYPE http_requests_total counter\n" + "".join(
+            f'http_requests_total{{path="/item/{n:04d}",status="200"}} {n}\n'
+            for n in range(1400)) + f'http_requests_total{{path="/",status="500"}} {failed}\n'
+
+    panel = opened(TrafficPanel("api", metrics_url=server.serve(page(0))))
+    assert len(page(0)) > 65536
+    await sample_of(panel)
+    server.serve(page(1400))  # only the 500 series moved: 1400 failures in 1 s
+
+    sample = await sample_of(panel)
+
+    assert (sample.request_rate, sample.error_ratio) == (1400.0, 1.0)
+    assert panel.parses == 2
+
+
 async def test_no_source_at_all_is_absent(opened: Open) -> None:
     panel = opened(TrafficPanel("api"))
 
@@ -743,6 +765,9 @@ async def test_prometheus_wins_over_the_metrics_page(
     ({"prometheus_url": "http://prom:9090", "selector": "{}"}, "http://prom:9090"),
     ({"prometheus_url": "http://prom:9090", "selector": '{env="prod"}', "job": "api"},
      'http://prom:9090 env="prod"'),
+    # only the slashes at the end go, and only the braces around a selector
+    ({"prometheus_url": "http://gw/monitoring/prom-X//", "selector": ' {X_team="core"} '},
+     'http://gw/monitoring/prom-X X_team="core"'),
     ({"metrics_url": "http://u:pw@api:8000/metrics"}, "http://u:****@api:8000/metrics"),
     ({}, "api"),
 ])
