@@ -62,6 +62,9 @@ NOISE = 1e-12  # an absolute difference of 1e-12 on a count of 10: relative 1e-1
     # ... judged against the last real step: (10, 11, 11 + noise) is (10, 11, 11), rank 11
     # in (1, 2]: 2.0 (comparing with 10 instead would keep the noise and say 3.0)
     (1.0, [(1.0, 10), (2.0, 11), (3.0, 11 + NOISE), (math.inf, 11 + NOISE)], 2.0),
+    # ... up to exactly the tolerance: 1 in 1e12 is relative 1e-12, still noise (quantile.go's
+    # correctPrecisionErrors: eps <= tolerance), so q = 1 stays in the first bucket
+    (1.0, [(1.0, 999_999_999_999), (2.0, 1e12), (math.inf, 1e12)], 1.0),
     # ... but a difference of relative 1.5e-12 is above the 1e-12 tolerance: it counts
     (1.0, [(0.5, 10), (1.0, 10), (2.0, 10 + 1.5e-11), (math.inf, 10 + 1.5e-11)], 2.0),
     # undefined: nothing at all, no observations, no +Inf bucket, a single bucket
