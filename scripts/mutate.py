@@ -109,10 +109,13 @@ MODULES: dict[str, TestMap] = {
                                    "tests/test_incident_record.py")),
     "runbooks/incidents.py": TestMap(("tests/test_incidents_reader.py",
                                       "tests/test_incident_record.py", "tests/test_journal.py")),
-    "panels/traffic.py": TestMap(("tests/test_traffic_panel.py",)),
+    # the figures pinned in-process first (a local http.server, a fake clock)
+    "panels/traffic.py": TestMap(("tests/test_traffic_maths.py",
+                                  "tests/test_traffic_panel.py")),
     # the unit tests on virtual time, not the live-app stories (seconds per mutant)
     "tui/dashboard/scheduler.py": TestMap(("tests/test_scheduler_unit.py",)),
-    "panels/promql.py": TestMap(("tests/test_promql_panel.py", "tests/test_traffic_panel.py")),
+    "panels/promql.py": TestMap(("tests/test_promql_panel.py", "tests/test_traffic_maths.py",
+                                 "tests/test_traffic_panel.py")),
     "panels/alerts.py": TestMap(("tests/test_alerts_panel.py", "tests/test_host_panel.py")),
     "tui/incident/record.py": TestMap(("tests/test_incident_record_exact.py",
                                        "tests/test_incident_record.py")),

@@ -33,6 +33,8 @@ NOISE = 1e-12  # an absolute difference of 1e-12 on a count of 10: relative 1e-1
     (0.5, [(0.5, 10), (math.inf, 10)], 0.25),
     # a lowest bucket with a bound <= 0 returns that bound
     (0.1, [(-1.0, 10), (1.0, 20), (math.inf, 20)], -1.0),
+    # ... bound 0 included: q = 0 with an empty lowest bucket answers 0, not 0/0
+    (0.0, [(0.0, 0), (1.0, 10), (math.inf, 10)], 0.0),
     # the +Inf bucket returns the second-highest bound
     (0.99, [(0.5, 10), (1.0, 10), (math.inf, 100)], 1.0),
     # buckets of several series add up by le (sum by (le)), in any order
@@ -41,6 +43,9 @@ NOISE = 1e-12  # an absolute difference of 1e-12 on a count of 10: relative 1e-1
     # (1, 2]: 1 + 5/15; keeping only the last series' count would say 1.5
     (0.5, [(1.0, 5), (2.0, 10), (math.inf, 10), (1.0, 0), (2.0, 10), (math.inf, 10)],
      1 + 1 / 3),
+    # ... even with negative counts (a broken exporter): rank -2.5 is above every count
+    # but +Inf's is not searched (sort.Search over all but the last), so 1.0
+    (0.5, [(1.0, -5), (math.inf, -5)], 1.0),
     # a bucket lower than the one below it is lifted (monotonicity fix)
     (0.5, [(1.0, 10), (2.0, 5), (3.0, 20), (math.inf, 20)], 1.0),
     # ... which matters past it: (10, 10, 20), rank 15 in (2, 3]: 2 + 5/10 = 2.5 (unlifted,
@@ -57,6 +62,9 @@ NOISE = 1e-12  # an absolute difference of 1e-12 on a count of 10: relative 1e-1
     # ... judged against the last real step: (10, 11, 11 + noise) is (10, 11, 11), rank 11
     # in (1, 2]: 2.0 (comparing with 10 instead would keep the noise and say 3.0)
     (1.0, [(1.0, 10), (2.0, 11), (3.0, 11 + NOISE), (math.inf, 11 + NOISE)], 2.0),
+    # ... up to exactly the tolerance: 1 in 1e12 is relative 1e-12, still noise (quantile.go's
+    # correctPrecisionErrors: eps <= tolerance), so q = 1 stays in the first bucket
+    (1.0, [(1.0, 999_999_999_999), (2.0, 1e12), (math.inf, 1e12)], 1.0),
     # ... but a difference of relative 1.5e-12 is above the 1e-12 tolerance: it counts
     (1.0, [(0.5, 10), (1.0, 10), (2.0, 10 + 1.5e-11), (math.inf, 10 + 1.5e-11)], 2.0),
     # undefined: nothing at all, no observations, no +Inf bucket, a single bucket
