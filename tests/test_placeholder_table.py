@@ -70,6 +70,11 @@ def test_the_shells_own_variables_are_never_placeholders() -> None:
     ("#<a>\necho <b> # <c>\necho x;#<d>\necho X#<e> a#<f>", ("b", "e", "f")),
     ("a\t#<a>\na&#<b>\na|#<c>\n(#<d>\n)", ()),
     ("echo <a> # last line without newline <b>", ("a",)),
+    # each quote closes where it should: what follows is outside it again
+    ("echo 'a' '$B' # <c>", ()),
+    ("echo 'a' \"$B\" # <c>", ("B",)),
+    ("echo \"a\" '$B' # <c>", ()),
+    ("echo \"a # <b>\" \"it's $C\"", ("b", "C")),
 ])
 def test_placeholders_are_found_where_bash_would_see_them(code: str,
                                                            found: tuple[str, ...]) -> None:
@@ -82,6 +87,9 @@ def test_placeholders_are_found_where_bash_would_see_them(code: str,
     ("SELECT '--', <a>", ("a",)),
     ("SELECT \"a\"\"b\", <c> -- <d>", ("c",)),
     ("-- only a comment <a>", ()),
+    ("SELECT 'a''<b>', 'c' -- <d>", ("b",)),
+    ("SELECT 'a', <b> -- <c>", ("b",)),
+    ("SELECT \"a\", 'x -- <b>' -- <c>", ("b",)),
 ])
 def test_sql_placeholders_skip_comments_and_take_no_dollar_kind(code: str,
                                                                  found: tuple[str, ...]) -> None:
@@ -289,6 +297,11 @@ SQL_FILLED = [
     ('SELECT "<v>"', "o'x\"y", 'SELECT "o\'x""y"'),
     ("SELECT <v>, '<w>' -- <v>", "1", "SELECT 1, '<w>' -- <v>"),
     ("SELECT e'<v>', x", "ab", "SELECT e'ab', x"),
+    ("SELECT 'a', <v>", "o'x", "SELECT 'a', 'o''x'"),
+    ("SELECT 'a''', <v>", "o'x", "SELECT 'a''', 'o''x'"),
+    ("SELECT 'a''<v>'", "o'x", "SELECT 'a''o''x'"),
+    ('SELECT "a", <v>', "o'x", "SELECT \"a\", 'o''x'"),
+    ('SELECT "a""<v>"', 'o"x', 'SELECT "a""o""x"'),
 ]
 
 
