@@ -11,6 +11,7 @@ import pytest
 
 from runbooks.placeholders import (
     PlaceholderError,
+    _scan,
     dollar_placeholders,
     fill_placeholders,
     find_placeholders,
@@ -58,6 +59,11 @@ def test_the_shells_own_variables_are_never_placeholders() -> None:
     # `${x}` and curl's `%{time_total}` are not `{name}`; `{{x}}` neither
     ("curl -w %{time_total} ${lower} {{x}} {y}", ("y",)),
     ("echo X{v} pod-<n>", ("v", "n")),  # glued to a word still counts
+    ("<<in>", ()),
+    ("<a> <", ("a",)),
+    ("${a}", ()),
+    ("{a} $", ("a",)),
+    ("%{a}", ()),
     # a here-document operator before a name is not `<name>`
     ("cat <<EOF> out; cat <in>", ("in",)),
     # single quotes hide `$VAR` (not `<v>`/`{v}`: they are ours to fill there)
@@ -379,3 +385,13 @@ def test_split_sql_and_strip_comments() -> None:
         'SELECT "a;b"', " SELECT $x$;$x$", " SELECT 'it'';'"]
     assert split_sql("") == []
     assert strip_comments("a -- b\nc /* d\ne */ f") == "a  \nc   f"
+
+
+def test_the_scanner_gives_each_placeholder_its_span_kind_and_quoting() -> None:
+    # the context is what a script bash cannot parse falls back on
+    assert _scan("a <b> '{c}' \"$D\" ${E}", "bash") == [
+        (2, 5, "angle", "b", "plain"), (7, 10, "brace", "c", "single"),
+        (13, 15, "dollar", "D", "double"), (17, 21, "dollar", "E", "plain")]
+    assert _scan("SELECT <a>, '{b}', \"<c>\"", "sql") == [
+        (7, 10, "angle", "a", "plain"), (13, 16, "brace", "b", "single"),
+        (20, 23, "angle", "c", "double")]
