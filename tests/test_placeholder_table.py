@@ -174,6 +174,12 @@ QUOTED = [
     ("bash --rcfile <v>", "bash --rcfile 'it'\"'\"'s \"$HOME\" `x` \\'"),
     ("bash script.sh <v>", "bash script.sh 'it'\"'\"'s \"$HOME\" `x` \\'"),
     ("kubectl logs <v>", "kubectl logs 'it'\"'\"'s \"$HOME\" `x` \\'"),
+    # a shell named by an assignment or a redirection is not the command; nor is one
+    # that comes after the value
+    ("SHELL=/bin/bash ls -lc <v>", "SHELL=/bin/bash ls -lc 'it'\"'\"'s \"$HOME\" `x` \\'"),
+    ("sh -c 'pg_dump app' > <v>", "sh -c 'pg_dump app' > 'it'\"'\"'s \"$HOME\" `x` \\'"),
+    ("sh -c 'cat' <<< <v>", "sh -c 'cat' <<< 'it'\"'\"'s \"$HOME\" `x` \\'"),
+    ("timeout <v> bash -c true", "timeout 'it'\"'\"'s \"$HOME\" `x` \\' bash -c true"),
 ]
 
 
@@ -205,6 +211,8 @@ def test_the_word_of_a_default_operator_is_a_value(op: str) -> None:
     ("bash -c <v>", "a bash -c string"),
     ("bash --login -c <v>", "a bash -c string"),
     ("bash -lc <v>", "a bash -c string"),
+    ("bash \"-c\" <v>", "a bash -c string"),
+    ("'bash' -c <v>", "a bash -c string"),
     ("/bin/bash -c <v>", "a bash -c string"),
     ("X=1 bash -c <v> 2>/dev/null", "a bash -c string"),
     ("bash -c 'ls' <v>", "a bash -c string"),
