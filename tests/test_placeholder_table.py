@@ -180,6 +180,21 @@ QUOTED = [
     ("sh -c 'pg_dump app' > <v>", "sh -c 'pg_dump app' > 'it'\"'\"'s \"$HOME\" `x` \\'"),
     ("sh -c 'cat' <<< <v>", "sh -c 'cat' <<< 'it'\"'\"'s \"$HOME\" `x` \\'"),
     ("timeout <v> bash -c true", "timeout 'it'\"'\"'s \"$HOME\" `x` \\' bash -c true"),
+    # `$( )` inside double quotes starts afresh: each construct in it is a bare word again
+    ('echo "$(export <v>)"', "echo \"$(export 'it'\"'\"'s \"$HOME\" `x` \\')\""),
+    ('echo "$(X=<v>; echo $X)"', "echo \"$(X='it'\"'\"'s \"$HOME\" `x` \\'; echo $X)\""),
+    ('echo "$(ls > <v>)"', "echo \"$(ls > 'it'\"'\"'s \"$HOME\" `x` \\')\""),
+    ('echo "$(case x in <v>) echo y;; esac)"',
+     "echo \"$(case x in 'it'\"'\"'s \"$HOME\" `x` \\') echo y;; esac)\""),
+    ('echo "$(for x in <v>; do echo $x; done)"',
+     "echo \"$(for x in 'it'\"'\"'s \"$HOME\" `x` \\'; do echo $x; done)\""),
+    # a delimiter with letters only is unquoted; a command run inside the body does not
+    # consume the heredoc
+    ("cat <<XEOF\n<v>\nXEOF", "cat <<XEOF\nit's \"\\$HOME\" \\`x\\` \\\\\nXEOF"),
+    ("cat <<EOF\n$(kubectl get pods) <v>\nEOF",
+     "cat <<EOF\n$(kubectl get pods) it's \"\\$HOME\" \\`x\\` \\\\\nEOF"),
+    # an unfilled placeholder before the filled one keeps every offset in place
+    ('echo {a} <b> "<v>"', 'echo {a} <b> "it\'s \\"\\$HOME\\" \\`x\\` \\\\"'),
 ]
 
 
