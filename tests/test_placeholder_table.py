@@ -331,6 +331,12 @@ SQL_FILLED = [
     ("SELECT 'a''<v>'", "o'x", "SELECT 'a''o''x'"),
     ('SELECT "a", <v>', "o'x", "SELECT \"a\", 'o''x'"),
     ('SELECT "a""<v>"', 'o"x', 'SELECT "a""o""x"'),
+    # no E prefix: a literal at the very start, a bit string, an identifier ending in E
+    ("'<v>' AS type", "o'x", "'o''x' AS type"),
+    ("SELECT X'<v>'", "o'x", "SELECT X'o''x'"),
+    ("xE'<v>'", "o'x", "xE'o''x'"),
+    ("SELECT <w>, <v>", "o'x", "SELECT <w>, 'o''x'"),
+    ("SELECT $$a$$<v>", "o'x", "SELECT $$a$$'o''x'"),
 ]
 
 
@@ -340,7 +346,8 @@ def test_sql_values_become_literals_for_display(template: str, value: str, sql: 
 
 
 @pytest.mark.parametrize("template", [
-    "SELECT E'<v>'", "E'<v>'", "SELECT 1, e'<v>'", "DO $$ '<v>' $$", "DO $f$ '<v>' $f$",
+    "SELECT E'<v>'", "E'<v>'", "E'<v>' AS x", "SELECT 1, e'<v>'", "DO $$ '<v>' $$",
+    "DO $f$ '<v>' $f$",
 ])
 def test_sql_strings_with_their_own_escapes_take_plain_values(template: str) -> None:
     with pytest.raises(PlaceholderError) as err:
@@ -377,6 +384,9 @@ SQL_BOUND = [
     ('SELECT "<c>" FROM t', {"c": "my_col.1-x"}, 'SELECT "my_col.1-x" FROM t', {}),
     ("SELECT $$ <c> $$, <a>", {"a": "1", "c": "9"}, "SELECT $$ 9 $$, %(a)s", {"a": "1"}),
     ("SELECT <a>", {}, "SELECT <a>", {}),
+    ("<a>", {"a": "1"}, "%(a)s", {"a": "1"}),
+    ("WHERE a = '<a>'<b>", {"a": "x", "b": "y"}, "WHERE a = %(a)s%(b)s", {"a": "x", "b": "y"}),
+    ("WHERE x = '<a.b>'", {"a.b": "1"}, "WHERE x = %(a_b)s", {"a_b": "1"}),
 ]
 
 
