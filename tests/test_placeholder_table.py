@@ -43,10 +43,8 @@ def _fill(template: str, value: str = V) -> str:
 
 
 def test_the_shells_own_variables_are_never_placeholders() -> None:
-    for name in SHELL_OWN:
-        code = f'echo ${name} "${{{name}}}"'
-        assert find_placeholders(code) == (), name
-        assert fill_placeholders(code, {name: "x"}) == code, name
+    # one scan of one line: among the cheapest items, so a dropped name dies at once
+    assert find_placeholders(" ".join(f'${name} "${{{name}}}"' for name in SHELL_OWN)) == ()
     assert find_placeholders("echo $HOMEDIR ${PATHS}") == ("HOMEDIR", "PATHS")
 
 
