@@ -43,7 +43,11 @@ _ASSIGNED = re.compile(
     r"(?:^|[\s;&|(])(?:export\s+|local\s+|readonly\s+|declare\s+(?:-\w+\s+)*)?"
     r"([A-Za-z_]\w*)(?:\[[^\]]*\])?\+?=")
 _LOOP_VARS = re.compile(r"\b(?:for|select)\s+([A-Za-z_]\w*)\s+in\b")
-_READ_VARS = re.compile(r"\bread\s+((?:-\w+\s+(?:\S+\s+)?)*)((?:[A-Za-z_]\w*\s*)+)")
+#: `read [-ers] [-a name] [-d|-i|-n|-N|-p|-t|-u arg] NAME...`: only these options take an
+#: argument, so the word after `-r` is a name the script assigns, not the option's argument
+_READ_VARS = re.compile(r"\bread\s+((?:-[ers]*(?:[adinNptu]\s*(?:\"[^\"]*\"|'[^']*'|\S+)|[ers])"
+                        r"\s+)*)((?:[A-Za-z_]\w*\s*)*)")
+_READ_ARRAY = re.compile(r"-[ers]*a\s*([A-Za-z_]\w*)")
 
 SHELL_VARIABLES = {"HOME", "PATH", "USER", "LOGNAME", "SHELL", "PWD", "OLDPWD", "HOSTNAME",
                    "HOSTTYPE", "OSTYPE", "RANDOM", "SECONDS", "LINENO", "UID", "EUID", "PPID",
@@ -57,6 +61,7 @@ def _assigned_names(code: str) -> set[str]:
     names = set(_ASSIGNED.findall(code)) | set(_LOOP_VARS.findall(code))
     for m in _READ_VARS.finditer(code):
         names.update(m.group(2).split())
+        names.update(_READ_ARRAY.findall(m.group(1)))  # `read -a NAME` fills an array
     return names
 
 

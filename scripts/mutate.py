@@ -96,7 +96,9 @@ MODULES: dict[str, TestMap] = {
     "runbooks/bashtree.py": TestMap(("tests/test_bashtree.py",
                                      "tests/test_classifier_rules.py",
                                      "tests/test_command_effects.py")),
-    "runbooks/placeholders.py": TestMap(("tests/test_runbook_safety.py",
+    # the exact table first (milliseconds a case); the bash/Hypothesis proofs after it
+    "runbooks/placeholders.py": TestMap(("tests/test_placeholder_table.py",
+                                         "tests/test_runbook_safety.py",
                                          "tests/test_runbook_parser.py",
                                          "tests/test_placeholder_injection.py",
                                          "tests/test_placeholder_properties.py")),

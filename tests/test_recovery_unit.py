@@ -6,6 +6,8 @@ saw, at an exact time, so every count and duration below is pinned.
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from panels.alerts import Alert, AlertState, Severity
@@ -185,3 +187,20 @@ def test_describe_before_any_poll_has_no_status() -> None:
 def test_clock_is_local_hours_minutes_seconds() -> None:
     assert clock(T0) == "22:13:20"
     assert clock(T0 + 3661) == "23:14:21"
+
+
+def test_a_recovery_is_an_immutable_value() -> None:
+    # a Recovery is handed to the pane and the record: nobody may rewrite its times
+    recovery = Recovery("A", PANEL, T0, T0 + 2.5)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        recovery.recovered_at = T0  # type: ignore[misc]
+    assert hash(recovery) == hash(Recovery("A", PANEL, T0, T0 + 2.5))
+
+
+def test_a_new_watch_starts_firing_with_nothing_confirmed() -> None:
+    watch = RecoveryWatch(PANEL, FIRED)
+    assert (watch.live, watch.resolved_polls, watch.first_resolved_at, watch.recovery,
+            watch.panel_status, watch.confirm_polls) == (AlertState.FIRING, 0, None, None, "", 2)
+    # the last poll's time is bookkeeping, not part of what the watch shows
+    assert "_last_poll" not in repr(watch)
+    assert repr(watch).startswith("RecoveryWatch(panel_id='health:api', alert=Alert(")

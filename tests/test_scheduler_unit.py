@@ -396,6 +396,10 @@ def test_status_events_and_incidents_go_to_the_hook_in_order() -> None:
               if e["type"] == "status"]
     # starting ok is no event; 100 -> 900 warns at 10, back to ok at 30
     assert status == [(10, "ok", "warn", ["HighLatency"]), (30, "warn", "ok", [])]
+    # the record's incident and alert events come with them, in the record's order
+    assert [(e["type"], e.get("state"), e["ts"] - START) for e in events] == [
+        ("status", None, 10), ("incident", "opened", 10), ("alert", "firing", 10),
+        ("status", None, 30), ("alert", "resolved", 30)]
     assert events[0] == {"type": "status", "panel": "scripted:a", "from": "ok", "to": "warn",
                          "alerts": ["HighLatency"], "ts": START + 10,
                          "figures": events[0]["figures"]}
@@ -478,3 +482,136 @@ def test_no_two_polls_of_one_panel_overlap(count: int) -> None:
     for p in panels:
         gaps = [b - a for a, b in zip(p.started, p.started[1:], strict=False)]
         assert gaps and all(g == 10.0 for g in gaps)
+
+
+def test_four_phases_and_a_fresh_scheduler_is_not_paused() -> None:
+    assert sched.PHASES == 4 and phase_offsets.__defaults__ == (4,)
+
+    async def main(loop: VirtualTimeLoop) -> Scheduler:
+        s = scheduler(Host(), ScriptedPanel("a"))
+        assert s.paused is False
+        s.pause()
+        assert s.paused is True
+        s.resume()
+        assert s.paused is False
+        return s
+
+    run(main)
+
+
+def test_refresh_now_before_a_panels_first_phase_keeps_that_phase() -> None:
+    # b's first grid point is 5: a refresh at 2 polls it at once, and it still polls at 5
+    a, b = ScriptedPanel("a"), ScriptedPanel("b")
+
+    async def main(loop: VirtualTimeLoop) -> None:
+        s = scheduler(Host(), a, b)
+        s.start()
+        await until(loop, 2)
+        s.refresh_now()
+        await until(loop, 16)
+        await s.aclose()
+
+    run(main)
+    assert a.started == [0, 2, 10]
+    assert b.started == [2, 5, 15]
+
+
+class _Clock:
+    """Stands in for the scheduler's `time` module: perf_counter on the loop's clock."""
+
+    def __init__(self, loop: VirtualTimeLoop) -> None:
+        self.perf_counter = loop.time
+
+
+def test_a_failed_polls_duration_is_the_time_it_took(monkeypatch: pytest.MonkeyPatch) -> None:
+    hung = Hanging("hung", timeout=2.0)
+    broken = BrokenRules("broken", [(0.25, 1.0)])
+
+    async def main(loop: VirtualTimeLoop) -> Scheduler:
+        monkeypatch.setattr(sched, "time", _Clock(loop))
+        s = scheduler(Host(), hung, broken)
+        s.start()
+        await until(loop, 6)
+        await s.aclose()
+        return s
+
+    s = run(main)
+    assert [st.duration_ms for st in s.history.states("scripted:hung")] == [3000.0]
+    assert [st.duration_ms for st in s.history.states("scripted:broken")] == [250.0]
+
+
+class SlowToClose(ScriptedPanel):
+    """A panel whose aclose() hangs, or fails: closing must end anyway, in bounded time."""
+
+    def __init__(self, name: str, *, fails: bool = False) -> None:
+        super().__init__(name)
+        self.fails = fails
+
+    async def aclose(self) -> None:
+        self.closed += 1
+        if self.fails:
+            raise OSError("connection reset while closing")
+        await asyncio.sleep(3600)
+
+
+def test_aclose_gives_up_on_a_hanging_close_after_aclose_timeout_s() -> None:
+    hanging, a = SlowToClose("hanging"), ScriptedPanel("a")
+
+    async def main(loop: VirtualTimeLoop) -> float:
+        s = scheduler(Host(), hanging, a)
+        s.start()
+        await until(loop, 1)
+        await s.aclose()
+        return loop.time() - START
+
+    assert sched.ACLOSE_TIMEOUT_S == 5.0
+    assert run(main) == 6.0
+    assert (hanging.closed, a.closed) == (1, 1)
+
+
+def test_a_close_that_fails_does_not_stop_aclose_or_the_other_closes() -> None:
+    failing, a = SlowToClose("failing", fails=True), ScriptedPanel("a")
+
+    async def main(loop: VirtualTimeLoop) -> float:
+        s = scheduler(Host(), failing, a)
+        s.start()
+        await until(loop, 1)
+        await s.aclose()
+        return loop.time() - START
+
+    assert run(main) == 1.0
+    assert (failing.closed, a.closed) == (1, 1)
+
+
+def test_aclose_drops_the_waiting_batch_and_a_later_delivery_posts_again() -> None:
+    a = ScriptedPanel("a")
+    host = Host()
+
+    async def main(loop: VirtualTimeLoop) -> None:
+        s = scheduler(host, a)
+        s.start()
+        await until(loop, 0.01)  # polled at 0: its batch is due at 0.05
+        await s.aclose()
+        await until(loop, 1)
+        assert host.posted == []
+        state = s.history.states("scripted:a")[-1]
+        await s.deliver(state)
+        await until(loop, 3)
+
+    run(main)
+    assert [(round(t, 6), p) for t, p in host.posted] == [(1.9, ["scripted:a"])]
+
+
+def test_without_a_hook_status_changes_and_incidents_log_no_error() -> None:
+    a = ScriptedPanel("a", [(0.0, 100.0), (0.0, 900.0)])
+    host = Host()
+
+    async def main(loop: VirtualTimeLoop) -> Scheduler:
+        s = scheduler(host, a, record=IncidentRecord())
+        s.start()
+        await until(loop, 11)
+        await s.aclose()
+        return s
+
+    s = run(main)
+    assert s.polls == 2 and host.errors == []
