@@ -99,7 +99,7 @@ MODULES: dict[str, TestMap] = {
     # not tests/test_corpus.py: its figures test alone takes 10-25 s, per surviving mutant
     "runbooks/match.py": TestMap(("tests/test_runbook_match.py", "tests/test_runbook_cli.py",
                                   "tests/test_match_ranking.py")),
-    "tui/config/loader.py": TestMap(("tests/test_config.py",
+    "tui/config/loader.py": TestMap(("tests/test_config_exact.py", "tests/test_config.py",
                                      "tests/test_config_validation.py")),
     "runbooks/report.py": TestMap(("tests/test_journal.py", "tests/test_incident_record.py")),
     "runbooks/incidents.py": TestMap(("tests/test_incident_record.py", "tests/test_journal.py")),
