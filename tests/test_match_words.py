@@ -318,3 +318,31 @@ def test_the_index_is_kept_per_library_until_it_changes() -> None:
     third = lib(sec("Third"))
     _index(third)  # drops the entries of libraries gone since
     assert all(ref() is not None for ref, _, _ in _INDEXES.values())
+
+
+@pytest.mark.parametrize(("heading", "alert", "expected"), [
+    # whole words, plural "s" or "es"
+    ("crashes", "TheCrashloop", 80.0), ("disks", "TheDisk", 80.0), ("ramdisk", "TheDisk", None),
+    ("diskette", "TheDisk", None), ("disk2", "TheDisk", None),
+    # no condition known: more than half of the alert's words
+    ("Payment gateway", "PaymentGatewaySplit", 58.8), ("Payment x", "PaymentGatewaySplit", None),
+    ("Payment", "PaymentGateway", None),
+    # a condition: it, and one word saying with what
+    ("queue stuck", "TaskQueueStuck", 58.8), ("stuck", "TaskQueueStuck", None),
+    # the canonical alert's pattern shows the condition ("queue depth" is a stuck queue)
+    ("Queue depth high", "TaskQueueStuck", 52.8), ("Queue depth high", "TheQueueStuck", None),
+    # two words written as one
+    ("foobar is down", "FooBarDown", 80.0), ("foobar", "FooBarDown", None),
+])
+def test_word_edges_and_what_makes_a_heading_relevant(heading: str, alert: str,
+                                                      expected: float | None) -> None:
+    assert score(heading, alert) == expected
+
+
+def test_names_split_into_words_and_digits() -> None:
+    assert split_alert("HTTP5xxErrors") == ["http", "5", "xx", "errors"]
+    assert split_alert("API_Latency-p99") == ["api", "latency", "p", "99"]
+
+
+def test_an_empty_library_matches_nothing() -> None:
+    assert match(Library(), "DiskFull") == []
