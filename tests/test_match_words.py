@@ -8,12 +8,21 @@ expected values are written out here, not read from runbooks.match.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 
 import pytest
 
 from runbooks.library import Library
-from runbooks.match import _INDEXES, _index, _terms, canonical_for, match, split_alert
+from runbooks.match import (
+    _INDEXES,
+    Match,
+    _index,
+    _terms,
+    canonical_for,
+    match,
+    split_alert,
+)
 from runbooks.model import Runbook, Section, Step
 
 STEPS = (Step(text="look"),)
@@ -346,3 +355,62 @@ def test_names_split_into_words_and_digits() -> None:
 
 def test_an_empty_library_matches_nothing() -> None:
     assert match(Library(), "DiskFull") == []
+
+
+@pytest.mark.parametrize(("heading", "alert", "expected"), [
+    # two words written as one, with one of them also on its own
+    ("foobar bar is down", "FooBarDown", 80.0), ("foo foobar is down", "FooBarDown", 80.0),
+    # the alert's name in the heading, its words apart or across punctuation
+    ("Disk/full", "DiskFull", 85.0), ("The foo bar alert", "FooBar", 85.0),
+])
+def test_names_written_as_one_word_or_across_punctuation(heading: str, alert: str,
+                                                         expected: float) -> None:
+    assert score(heading, alert) == expected
+
+
+@pytest.mark.parametrize(("section", "expected"), [
+    # a one-word heading with the runbook's title, or its file name alone, as context
+    (sec("Memory", file="r.md", doc_title="Redis alerts"), 59.6),
+    (sec("Memory usage", file="redis.md"), 66.6),
+    # a title equal to the heading says nothing more: the file name alone
+    (sec("Memory", file="redis.md", doc_title="Memory"), 64.1),
+])
+def test_context_weighs_by_its_own_length(section: Section, expected: float) -> None:
+    assert rows(lib(section), "RedisMemoryHigh") == [
+        (section.title, expected, "alert words in the heading", "RedisMemoryHigh")]
+
+
+def test_a_long_heading_with_short_context_stays_at_80() -> None:
+    long = sec("Memory usage on the primary nodes and replicas today", file="redis.md")
+    others = [sec(f"N{i}", file=f"n{i}.md") for i in range(4)]
+    assert [m.score for m in match(lib(long, *others), "RedisMemoryHigh")] == [80.0]
+
+
+def test_a_faint_text_match_still_counts() -> None:
+    """"disk full" in every one of 100 texts, "high" in none: 0.2, above nothing."""
+    many = lib(*[sec(f"Notes {i}", file=f"n{i}.md", body="disk full") for i in range(100)])
+    ranked = match(many, "DiskFullHigh")
+    assert len(ranked) == 100
+    assert {(m.score, m.reason) for m in ranked} == {(0.2, "alert words in the text")}
+
+
+def test_a_team_heading_at_exactly_the_threshold_comes_before_bundled_ones() -> None:
+    library = lib(sec("API errors", file="t.md"), sec("Zq", file="z.md"),
+                  sec("Errors", file="e.md"),
+                  sec("Checks", file="b.md", alerts=("HighErrorRate",), bundled=True))
+    assert [(m.section.title, m.score) for m in match(library, "HighErrorRate")] == [
+        ("Errors", 60.0), ("API errors", 50.0), ("Checks", 86.0)]
+
+
+def test_a_mapping_for_other_alerts_is_skipped_whatever_its_place() -> None:
+    library = lib(sec("Notes", file="n.md"), sec("Disk full", file="d.md"))
+    ranked = match(library, "DiskFull", {"Other": ["d.md"], "DiskFull": ["n.md"]})
+    assert [(m.section.file, m.score, m.reason) for m in ranked] == [
+        ("n.md", 100.0, "mapped in the config"), ("d.md", 85.0, "alert name in the heading")]
+
+
+def test_a_match_is_frozen_and_names_nothing_by_default() -> None:
+    m = Match(sec("x"), 1.0, "why")
+    assert m.name == ""
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        m.score = 2.0  # type: ignore[misc]
