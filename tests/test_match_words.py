@@ -136,7 +136,7 @@ def test_each_synonym_as_the_alerts_word_reaches_its_group(word: str, heading: s
 # --- stop words, generic words, conditions, topics -----------------------------------------
 
 def test_small_words_never_count() -> None:
-    words = split_alert("OfOutTheAToInOnForAtByAndOrWithAlmostNoNotXDiskDisk")
+    words = split_alert("OfOutTheAnAToInOnForAtByAndOrWithAlmostNoNotXDiskDisk")
     assert _terms(words) == ["disk"]
 
 
@@ -410,7 +410,20 @@ def test_a_mapping_for_other_alerts_is_skipped_whatever_its_place() -> None:
 
 
 def test_a_match_is_frozen_and_names_nothing_by_default() -> None:
-    m = Match(sec("x"), 1.0, "why")
+    (found,) = match(lib(sec("Disk full")), "DiskFull")  # the module's own Match
+    m = type(found)(sec("x"), 1.0, "why")
+    assert type(found) is Match
     assert m.name == ""
     with pytest.raises(dataclasses.FrozenInstanceError):
         m.score = 2.0  # type: ignore[misc]
+
+
+def test_a_long_mapping_stays_above_every_other_section() -> None:
+    """Refs past the tenth score under 99, the best a front-matter section can; mapped
+    still come first."""
+    mapped = [sec(f"Step {n}", file=f"m{n}.md") for n in range(12)]
+    best = sec("Diagnosis", file="d.md", alerts=("DiskFull",), explicit_alerts=("DiskFull",))
+    ranked = match(lib(best, *mapped), "DiskFull",
+                   {"DiskFull": [f"m{n}.md" for n in range(12)]})
+    assert [(m.section.file, round(m.score, 6)) for m in ranked] == [
+        *[(f"m{n}.md", round(100.0 - n * 0.1, 6)) for n in range(12)], ("d.md", 99.0)]
