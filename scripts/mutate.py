@@ -103,9 +103,9 @@ MODULES: dict[str, TestMap] = {
                                          "tests/test_placeholder_injection.py",
                                          "tests/test_placeholder_properties.py")),
     # not tests/test_corpus.py: its figures test alone takes 10-25 s, per surviving mutant
-    "runbooks/match.py": TestMap(("tests/test_runbook_match.py", "tests/test_runbook_cli.py",
-                                  "tests/test_match_ranking.py")),
-    "tui/config/loader.py": TestMap(("tests/test_config.py",
+    "runbooks/match.py": TestMap(("tests/test_match_words.py", "tests/test_runbook_match.py",
+                                  "tests/test_runbook_cli.py", "tests/test_match_ranking.py")),
+    "tui/config/loader.py": TestMap(("tests/test_config_exact.py", "tests/test_config.py",
                                      "tests/test_config_validation.py")),
     "runbooks/report.py": TestMap(("tests/test_report_exact.py", "tests/test_journal.py",
                                    "tests/test_incident_record.py")),
