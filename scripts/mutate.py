@@ -641,6 +641,8 @@ class MutationPlugin:
         self.result = Result(module)
         self.tokens = tokens or Tokens(None)
         self.parallel = max(1, parallel)  # mutant children at once, slots permitting
+        #: where a mutant sits (_place) -> the items that killed mutants there, latest first
+        self._killers: dict[tuple[Any, ...], list[int]] = {}
 
     def pytest_collection_modifyitems(self, config: Any, items: list[Any]) -> None:
         keep = [item for item in items if not _uses_server(item)]
@@ -783,7 +785,6 @@ class MutationPlugin:
         pending = list(reversed(range(len(jobs))))
         running: dict[int, tuple[int, int, float, int, list[int]]] = {}
         outcome: dict[int, tuple[int, bool]] = {}
-        self._killers: dict[tuple[Any, ...], list[int]] = {}
         while pending or running:
             can_start = bool(pending) and len(running) < self.parallel
             if not (can_start and self.tokens.try_take()):
@@ -799,8 +800,10 @@ class MutationPlugin:
                 continue
             index = pending.pop()
             mutant, site, cheapest, _ = jobs[index]
-            known = [i for i in self._killers.get(_place(site), ()) if i in set(cheapest)]
-            order = known + [i for i in cheapest if i not in set(known)]
+            covering = set(cheapest)
+            known = [i for i in self._killers.get(_place(site), ()) if i in covering]
+            first = set(known)
+            order = known + [i for i in cheapest if i not in first]
             run = [items[i] for i in order]
             report_r, report_w = os.pipe()
 
