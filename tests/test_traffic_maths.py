@@ -15,7 +15,7 @@ import dataclasses
 import json
 import math
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
@@ -39,6 +39,8 @@ from panels.traffic import (
     _round,
     wanted_lines,
 )
+from tests import test_traffic_panel
+from tests.test_traffic_panel import Keep, sample_of
 
 INF = math.inf
 GET, POST = (("method", "GET"),), (("method", "POST"),)
@@ -112,34 +114,14 @@ def server() -> Iterator[LocalServer]:
     local.close()
 
 
-@pytest.fixture
-async def opened() -> AsyncIterator[Callable[[TrafficPanel], TrafficPanel]]:
-    """Close every panel a test opens, pass or fail."""
-    panels: list[TrafficPanel] = []
-
-    def keep(panel: TrafficPanel) -> TrafficPanel:
-        panels.append(panel)
-        return panel
-
-    yield keep
-    for panel in panels:
-        await panel.aclose()
-
-
-Open = Callable[[TrafficPanel], TrafficPanel]
+# the traffic stories' own: close every panel a test opens; a probe's sample, no error
+keep = test_traffic_panel.keep
 
 
 def clock(monkeypatch: pytest.MonkeyPatch, *times: float) -> None:
     """The panel's monotonic clock reads `times`, one per scrape, so spans are exact."""
     ticks = list(times)
     monkeypatch.setattr(traffic, "time", SimpleNamespace(monotonic=lambda: ticks.pop(0)))
-
-
-async def sample_of(panel: TrafficPanel) -> TrafficSample:
-    probe = await panel.probe()
-    assert probe.error is None, probe.error
-    assert probe.sample is not None
-    return probe.sample
 
 
 async def error_of(panel: TrafficPanel) -> str:
@@ -234,9 +216,9 @@ def requests_page(**by_status: float) -> str:
 
 
 async def test_two_scrapes_ten_seconds_apart_give_rate_ratio_and_p95(
-        server: LocalServer, opened: Open, monkeypatch: pytest.MonkeyPatch) -> None:
+        server: LocalServer, keep: Keep, monkeypatch: pytest.MonkeyPatch) -> None:
     clock(monkeypatch, 100.0, 110.0)
-    panel = opened(TrafficPanel("api", metrics_url=server.serve(PAGE_1)))
+    panel = keep(TrafficPanel("api", metrics_url=server.serve(PAGE_1)))
     first = await sample_of(panel)
     server.serve(PAGE_2)
 
@@ -259,10 +241,10 @@ async def test_two_scrapes_ten_seconds_apart_give_rate_ratio_and_p95(
 
 
 async def test_the_panel_asks_for_classic_text_with_its_own_headers(
-        server: LocalServer, opened: Open, monkeypatch: pytest.MonkeyPatch) -> None:
+        server: LocalServer, keep: Keep, monkeypatch: pytest.MonkeyPatch) -> None:
     clock(monkeypatch, 1.0, 2.0)
     url = server.serve(PAGE_1, path="/internal/metrics")
-    panel = opened(TrafficPanel("api", metrics_url=url, headers={"X-Scrape-Token": "t0k"}))
+    panel = keep(TrafficPanel("api", metrics_url=url, headers={"X-Scrape-Token": "t0k"}))
     await sample_of(panel)
     await sample_of(panel)
 
@@ -273,8 +255,8 @@ async def test_the_panel_asks_for_classic_text_with_its_own_headers(
         assert asked.headers["User-Agent"] == "opsdash"
 
 
-async def test_a_configured_accept_header_wins(server: LocalServer, opened: Open) -> None:
-    panel = opened(TrafficPanel("api", metrics_url=server.serve(PAGE_1),
+async def test_a_configured_accept_header_wins(server: LocalServer, keep: Keep) -> None:
+    panel = keep(TrafficPanel("api", metrics_url=server.serve(PAGE_1),
                                 headers={"Accept": "application/openmetrics-text"}))
     await sample_of(panel)
 
@@ -282,9 +264,9 @@ async def test_a_configured_accept_header_wins(server: LocalServer, opened: Open
 
 
 async def test_an_identical_page_is_read_again_as_no_requests_without_a_parse(
-        server: LocalServer, opened: Open, monkeypatch: pytest.MonkeyPatch) -> None:
+        server: LocalServer, keep: Keep, monkeypatch: pytest.MonkeyPatch) -> None:
     clock(monkeypatch, 0.0, 5.0, 9.0, 12.0, 20.0)
-    panel = opened(TrafficPanel("api", metrics_url=server.serve(PAGE_1)))
+    panel = keep(TrafficPanel("api", metrics_url=server.serve(PAGE_1)))
     await sample_of(panel)
     idle = await sample_of(panel)  # the same bytes: the same counters, 5 s later
     server.serve(PAGE_2)
@@ -310,10 +292,10 @@ async def test_an_identical_page_is_read_again_as_no_requests_without_a_parse(
 
 
 async def test_a_scrape_at_the_same_instant_still_warms_up(
-        server: LocalServer, opened: Open, monkeypatch: pytest.MonkeyPatch) -> None:
+        server: LocalServer, keep: Keep, monkeypatch: pytest.MonkeyPatch) -> None:
     """No time between two scrapes is no span to divide by: no rates yet."""
     clock(monkeypatch, 3.0, 3.0, 4.0)
-    panel = opened(TrafficPanel("api", metrics_url=server.serve(PAGE_1)))
+    panel = keep(TrafficPanel("api", metrics_url=server.serve(PAGE_1)))
     await sample_of(panel)
     server.serve(PAGE_2)
     same = await sample_of(panel)
@@ -337,11 +319,11 @@ async def test_a_scrape_at_the_same_instant_still_warms_up(
     ({"s200": 5}, {"s200": 5, "s500": 1}, 1, 1),
 ])
 async def test_request_counters_reset_series_by_series(
-        server: LocalServer, opened: Open, monkeypatch: pytest.MonkeyPatch,
+        server: LocalServer, keep: Keep, monkeypatch: pytest.MonkeyPatch,
         before: dict[str, float], after: dict[str, float], requests: int,
         errors: int) -> None:
     clock(monkeypatch, 10.0, 12.0)
-    panel = opened(TrafficPanel("api", metrics_url=server.serve(requests_page(**before))))
+    panel = keep(TrafficPanel("api", metrics_url=server.serve(requests_page(**before))))
     await sample_of(panel)
     server.serve(requests_page(**after))
 
@@ -376,12 +358,12 @@ async def test_request_counters_reset_series_by_series(
      None, 0, None),
 ])
 async def test_a_drop_in_any_series_of_the_histogram_restarts_all_of_it(
-        server: LocalServer, opened: Open, monkeypatch: pytest.MonkeyPatch,
+        server: LocalServer, keep: Keep, monkeypatch: pytest.MonkeyPatch,
         before: dict[str, tuple[float, float, float, float]],
         after: dict[str, tuple[float, float, float, float]],
         p95_ms: float | None, requests: int, error_ratio: float | None) -> None:
     clock(monkeypatch, 50.0, 54.0)
-    panel = opened(TrafficPanel("api", metrics_url=server.serve(code_histogram(before))))
+    panel = keep(TrafficPanel("api", metrics_url=server.serve(code_histogram(before))))
     await sample_of(panel)
     server.serve(code_histogram(after))
 
@@ -400,7 +382,7 @@ async def test_a_drop_in_any_series_of_the_histogram_restarts_all_of_it(
 
 
 async def test_a_restarted_histogram_does_not_restart_a_separate_request_counter(
-        server: LocalServer, opened: Open, monkeypatch: pytest.MonkeyPatch) -> None:
+        server: LocalServer, keep: Keep, monkeypatch: pytest.MonkeyPatch) -> None:
     """Only a histogram's own _count restarts with its buckets; http_requests_total is
     judged series by series, like every counter."""
     clock(monkeypatch, 0.0, 10.0)
@@ -410,7 +392,7 @@ async def test_a_restarted_histogram_does_not_restart_a_separate_request_counter
     # from 0, (2, 30, 36), rank 34.2 in +Inf: the highest finite bound, 1.0 s
     after = requests_page(s200=130, s500=10) + code_histogram(
         {"200": (2, 30, 36, 12.0)}, name="http_request_duration_seconds")
-    panel = opened(TrafficPanel("api", metrics_url=server.serve(before)))
+    panel = keep(TrafficPanel("api", metrics_url=server.serve(before)))
     await sample_of(panel)
     server.serve(after)
 
@@ -428,7 +410,7 @@ async def test_a_restarted_histogram_does_not_restart_a_separate_request_counter
     ("api_request_duration_seconds", ("0.1", "0.25"), 235.0),
 ])
 async def test_the_histogram_unit_follows_its_name(
-        server: LocalServer, opened: Open, monkeypatch: pytest.MonkeyPatch,
+        server: LocalServer, keep: Keep, monkeypatch: pytest.MonkeyPatch,
         name: str, bounds: tuple[str, str], p95_ms: float) -> None:
     clock(monkeypatch, 0.0, 1.0)
 
@@ -439,7 +421,7 @@ async def test_the_histogram_unit_follows_its_name(
                 f'{name}_bucket{{le="+Inf"}} {slow}\n'
                 f"{name}_count {slow}\n{name}_sum 1\n")
 
-    panel = opened(TrafficPanel("api", metrics_url=server.serve(page(5, 5))))
+    panel = keep(TrafficPanel("api", metrics_url=server.serve(page(5, 5))))
     await sample_of(panel)
     server.serve(page(15, 25))
 
@@ -459,34 +441,34 @@ async def test_the_histogram_unit_follows_its_name(
     (300, "Multiple Choices"),  # a redirect is not followed: not a page either
 ])
 async def test_a_metrics_page_that_is_not_a_2xx_is_a_bad_response(
-        server: LocalServer, opened: Open, status: int, reason: str) -> None:
+        server: LocalServer, keep: Keep, status: int, reason: str) -> None:
     port = server.url.rsplit(":", 1)[1]
     server.serve(PAGE_1, status=status)
-    panel = opened(TrafficPanel(
+    panel = keep(TrafficPanel(
         "api", metrics_url=f"http://scraper:s3cret@127.0.0.1:{port}/metrics"))
 
     assert await error_of(panel) == (f"parse: HTTP {status} {reason} from "
                                      f"http://scraper:****@127.0.0.1:{port}/metrics")
 
 
-async def test_a_2xx_other_than_200_is_read(server: LocalServer, opened: Open,
+async def test_a_2xx_other_than_200_is_read(server: LocalServer, keep: Keep,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     clock(monkeypatch, 0.0, 1.0)
     server.serve(PAGE_1, status=203)
-    panel = opened(TrafficPanel("api", metrics_url=server.url + "/metrics"))
+    panel = keep(TrafficPanel("api", metrics_url=server.url + "/metrics"))
 
     assert (await sample_of(panel)).warming_up is True
 
 
 @pytest.mark.parametrize(("size", "limit", "refused"), [(100, 100, False), (101, 100, True)])
 async def test_a_metrics_page_over_the_limit_is_refused(
-        server: LocalServer, opened: Open, monkeypatch: pytest.MonkeyPatch,
+        server: LocalServer, keep: Keep, monkeypatch: pytest.MonkeyPatch,
         size: int, limit: int, refused: bool) -> None:
     monkeypatch.setattr(traffic, "MAX_EXPOSITION_BYTES", limit)
     body = requests_page(s200=1)  # 60 bytes, padded with a comment to `size`
     body += "#" * (size - len(body) - 1) + "\n"
     assert len(body) == size
-    panel = opened(TrafficPanel("api", metrics_url=server.serve(body)))
+    panel = keep(TrafficPanel("api", metrics_url=server.serve(body)))
 
     if refused:
         assert await error_of(panel) == "parse: metrics page over 100 bytes"
@@ -495,15 +477,15 @@ async def test_a_metrics_page_over_the_limit_is_refused(
 
 
 async def test_the_real_limit_is_twenty_million_bytes(server: LocalServer,
-                                                      opened: Open) -> None:
-    panel = opened(TrafficPanel("api", metrics_url=server.serve(b"#" * 20_000_001)))
+                                                      keep: Keep) -> None:
+    panel = keep(TrafficPanel("api", metrics_url=server.serve(b"#" * 20_000_001)))
 
     assert await error_of(panel) == "parse: metrics page over 20000000 bytes"
 
 
 @pytest.mark.parametrize(("size", "in_a_thread"), [(64 * 1024, False), (64 * 1024 + 1, True)])
 async def test_only_pages_over_64_kib_are_parsed_off_the_event_loop(
-        server: LocalServer, opened: Open, size: int, in_a_thread: bool) -> None:
+        server: LocalServer, keep: Keep, size: int, in_a_thread: bool) -> None:
     parsed_in: list[threading.Thread] = []
 
     class Watched(TrafficPanel):
@@ -513,7 +495,7 @@ async def test_only_pages_over_64_kib_are_parsed_off_the_event_loop(
 
     body = requests_page(s200=1)
     body += "#" * (size - len(body) - 1) + "\n"
-    panel = opened(Watched("api", metrics_url=server.serve(body)))
+    panel = keep(Watched("api", metrics_url=server.serve(body)))
 
     await sample_of(panel)
 
@@ -522,7 +504,7 @@ async def test_only_pages_over_64_kib_are_parsed_off_the_event_loop(
 
 
 async def test_a_page_read_in_many_chunks_is_read_whole(
-        server: LocalServer, opened: Open, monkeypatch: pytest.MonkeyPatch) -> None:
+        server: LocalServer, keep: Keep, monkeypatch: pytest.MonkeyPatch) -> None:
     """A page over 64 KiB (httpx's largest read) arrives in several reads; joined, its
     1400 series are all there."""
     clock(monkeypatch, 0.0, 1.0)
@@ -532,7 +514,7 @@ async def test_a_page_read_in_many_chunks_is_read_whole(
             f'http_requests_total{{path="/item/{n:04d}",status="200"}} {n}\n'
             for n in range(1400)) + f'http_requests_total{{path="/",status="500"}} {failed}\n'
 
-    panel = opened(TrafficPanel("api", metrics_url=server.serve(page(0))))
+    panel = keep(TrafficPanel("api", metrics_url=server.serve(page(0))))
     assert len(page(0)) > 65536
     await sample_of(panel)
     server.serve(page(1400))  # only the 500 series moved: 1400 failures in 1 s
@@ -543,8 +525,8 @@ async def test_a_page_read_in_many_chunks_is_read_whole(
     assert panel.parses == 2
 
 
-async def test_no_source_at_all_is_absent(opened: Open) -> None:
-    panel = opened(TrafficPanel("api"))
+async def test_no_source_at_all_is_absent(keep: Keep) -> None:
+    panel = keep(TrafficPanel("api"))
 
     with pytest.raises(SourceAbsent) as absent:
         await panel.collect()
@@ -552,9 +534,9 @@ async def test_no_source_at_all_is_absent(opened: Open) -> None:
 
 
 async def test_a_closed_panel_builds_its_client_and_request_again(
-        server: LocalServer, opened: Open, monkeypatch: pytest.MonkeyPatch) -> None:
+        server: LocalServer, keep: Keep, monkeypatch: pytest.MonkeyPatch) -> None:
     clock(monkeypatch, 0.0, 2.0)
-    panel = opened(TrafficPanel("api", metrics_url=server.serve(PAGE_1)))
+    panel = keep(TrafficPanel("api", metrics_url=server.serve(PAGE_1)))
     await sample_of(panel)
     await panel.aclose()
     await panel.aclose()  # twice is harmless
@@ -615,13 +597,13 @@ def queries(server: LocalServer) -> list[str]:
 
 
 async def test_promql_mode_asks_the_three_queries_and_reads_their_answers(
-        server: LocalServer, prom: FakePrometheus, opened: Open) -> None:
+        server: LocalServer, prom: FakePrometheus, keep: Keep) -> None:
     prom.labels = {"status": "success", "data": ["__name__", "code", "instance", "job"]}
     prom.value(TOTAL, "12.5")
     prom.value(f"{ERRORS} / {TOTAL}", "0.04")
     prom.value(P95, "180")
     # the trailing slash is dropped; the exposition's Accept is not sent to an API
-    panel = opened(TrafficPanel("api", prometheus_url=server.url + "/", job="api",
+    panel = keep(TrafficPanel("api", prometheus_url=server.url + "/", job="api",
                                 metrics_url=server.url + "/metrics",
                                 headers={"Authorization": "Bearer t0k"}))
 
@@ -665,10 +647,10 @@ async def test_promql_mode_asks_the_three_queries_and_reads_their_answers(
     ({"job": "api"}, ["status_code", "code"], [TOTAL, f"{ERRORS} / {TOTAL}", P95]),
 ])
 async def test_promql_mode_builds_its_queries_from_the_options(
-        server: LocalServer, prom: FakePrometheus, opened: Open,
+        server: LocalServer, prom: FakePrometheus, keep: Keep,
         options: dict[str, str], labels: list[str] | None, expected: list[str]) -> None:
     prom.labels = {"status": "success", "data": labels}
-    panel = opened(TrafficPanel("api", prometheus_url=server.url, **options))  # type: ignore[arg-type]
+    panel = keep(TrafficPanel("api", prometheus_url=server.url, **options))  # type: ignore[arg-type]
 
     sample = await sample_of(panel)
     await sample_of(panel)
@@ -683,9 +665,9 @@ async def test_promql_mode_builds_its_queries_from_the_options(
 
 
 async def test_a_labels_answer_that_is_not_a_list_means_status(
-        server: LocalServer, prom: FakePrometheus, opened: Open) -> None:
+        server: LocalServer, prom: FakePrometheus, keep: Keep) -> None:
     prom.labels = {"status": "success", "data": {"code": 1}}
-    panel = opened(TrafficPanel("api", prometheus_url=server.url))
+    panel = keep(TrafficPanel("api", prometheus_url=server.url))
 
     await sample_of(panel)
 
@@ -703,11 +685,11 @@ async def test_a_labels_answer_that_is_not_a_list_means_status(
     ([1, 2], "parse: Prometheus refused the query: [1, 2]"),
 ])
 async def test_what_prometheus_refuses_is_said(
-        server: LocalServer, prom: FakePrometheus, opened: Open,
+        server: LocalServer, prom: FakePrometheus, keep: Keep,
         labels: object, error: str) -> None:
     prom.labels = labels
     port = server.url.rsplit(":", 1)[1]
-    panel = opened(TrafficPanel("api", prometheus_url=f"http://prom:s3cret@127.0.0.1:{port}"))
+    panel = keep(TrafficPanel("api", prometheus_url=f"http://prom:s3cret@127.0.0.1:{port}"))
 
     assert await error_of(panel) == error.replace("{port}", port)
 
@@ -724,10 +706,10 @@ async def test_what_prometheus_refuses_is_said(
     (None, None),
 ])
 async def test_an_instant_query_reads_one_finite_value_or_none(
-        server: LocalServer, prom: FakePrometheus, opened: Open,
+        server: LocalServer, prom: FakePrometheus, keep: Keep,
         data: object, value: float | None) -> None:
     prom.values["up"] = {"status": "success", "data": data}
-    panel = opened(TrafficPanel("api", prometheus_url=server.url))
+    panel = keep(TrafficPanel("api", prometheus_url=server.url))
 
     assert await panel._instant(server.url, "up") == value
 
@@ -739,10 +721,10 @@ async def test_an_instant_query_reads_one_finite_value_or_none(
     [{"value": [1.7e9, "fast"]}],  # ValueError
 ])
 async def test_an_instant_answer_of_another_shape_is_a_bad_response(
-        server: LocalServer, prom: FakePrometheus, opened: Open,
+        server: LocalServer, prom: FakePrometheus, keep: Keep,
         result: list[object]) -> None:
     prom.values["up"] = {"status": "success", "data": {"result": result}}
-    panel = opened(TrafficPanel("api", prometheus_url=server.url))
+    panel = keep(TrafficPanel("api", prometheus_url=server.url))
 
     with pytest.raises(BadResponse) as bad:
         await panel._instant(server.url, "up")
@@ -750,8 +732,8 @@ async def test_an_instant_answer_of_another_shape_is_a_bad_response(
 
 
 async def test_prometheus_wins_over_the_metrics_page(
-        server: LocalServer, prom: FakePrometheus, opened: Open) -> None:
-    panel = opened(TrafficPanel("api", prometheus_url=server.url,
+        server: LocalServer, prom: FakePrometheus, keep: Keep) -> None:
+    panel = keep(TrafficPanel("api", prometheus_url=server.url,
                                 metrics_url=server.url + "/metrics"))
 
     await sample_of(panel)
